@@ -1,0 +1,138 @@
+//! `/nonce` and `/request`: nonces for signing, free buckets for Rein clients.
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+use super::error::ApiError;
+use super::params;
+use super::Tag;
+use crate::domain::Bucket;
+use crate::service::{FreeBucketRequest, NonceRequest, Service};
+
+/// Rein clients parse bucket dates with `%Y-%m-%d %H:%M:%S`, in UTC.
+const BUCKET_DATE: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+pub struct AccountsApi {
+    pub service: Service,
+}
+
+#[derive(Debug, Object)]
+pub struct NonceReply {
+    /// 32 lowercase hex characters; empty after `clear`.
+    pub nonce: String,
+}
+
+#[derive(Debug, Object)]
+pub struct BucketReply {
+    pub id: i64,
+    /// UTC, `%Y-%m-%d %H:%M:%S`.
+    pub created: String,
+    /// UTC, `%Y-%m-%d %H:%M:%S`.
+    pub expires: String,
+    /// `active`, `pending` or `expired`.
+    pub status: String,
+    pub bytes_free: i64,
+    pub transfer_free: i64,
+}
+
+impl From<&Bucket> for BucketReply {
+    fn from(bucket: &Bucket) -> BucketReply {
+        let date = |at: time::OffsetDateTime| {
+            at.to_offset(time::UtcOffset::UTC)
+                .format(BUCKET_DATE)
+                .unwrap_or_default()
+        };
+        BucketReply {
+            id: bucket.id,
+            created: date(bucket.created),
+            expires: date(bucket.expires),
+            status: bucket.status.as_str().to_owned(),
+            bytes_free: bucket.bytes_free(),
+            transfer_free: (bucket.transfer_total - bucket.transfer_used).max(0),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+pub struct FreeBucketReply {
+    /// `success`, or `error` when the account holds its maximum of free buckets.
+    pub result: String,
+    /// Why no bucket was granted.
+    #[oai(skip_serializing_if_is_none)]
+    pub message: Option<String>,
+    /// All of the account's buckets.
+    pub buckets: Vec<BucketReply>,
+}
+
+#[OpenApi(tag = "Tag::Accounts")]
+impl AccountsApi {
+    /// Get the account's live nonce (or a fresh one), or end it with `clear`.
+    ///
+    /// The nonce belongs to the account: a delegate signs with its owner's nonce.
+    #[oai(path = "/nonce", method = "get", operation_id = "nonce")]
+    async fn nonce(
+        &self,
+        /// The account.
+        address: Query<Option<String>>,
+        /// A nonce to end, if it is the account's live one.
+        clear: Query<Option<String>>,
+    ) -> Result<Json<NonceReply>, ApiError> {
+        let accepted = &self.service.config().accepted_networks.0;
+        let account = params::required_address("address", &address.0, accepted)?;
+        let request = match clear.0 {
+            Some(_) => NonceRequest::Clear {
+                account,
+                nonce: params::nonce(&clear.0)?,
+            },
+            None => NonceRequest::Issue { account },
+        };
+        let nonce = self.service.nonce(request).await?;
+        Ok(Json(NonceReply {
+            nonce: nonce.map(|n| n.as_str().to_owned()).unwrap_or_default(),
+        }))
+    }
+
+    /// Create the account if new and grant a free bucket (Rein client).
+    ///
+    /// A `signature` by the owner over `owner + delegate + contact` proves the delegate;
+    /// without it the delegate is only claimed and may not write for the owner.
+    #[oai(path = "/request", method = "get", operation_id = "request")]
+    async fn request(
+        &self,
+        /// The account.
+        owner: Query<Option<String>>,
+        /// The address that signs for the account day to day.
+        delegate: Query<Option<String>>,
+        /// How to reach the owner (email).
+        contact: Query<Option<String>>,
+        /// Optional: the owner's signature over `owner + delegate + contact`.
+        signature: Query<Option<String>>,
+    ) -> Result<Json<FreeBucketReply>, ApiError> {
+        let accepted = &self.service.config().accepted_networks.0;
+        let request = FreeBucketRequest {
+            owner: params::required_address("owner", &owner.0, accepted)?,
+            delegate: params::optional_address("delegate", &delegate.0, accepted)?,
+            contact: params::contact(&contact.0)?,
+            signature: params::optional_signature(&signature.0)?,
+        };
+        let outcome = self.service.request_free_bucket(request).await?;
+        let buckets = outcome.buckets.iter().map(BucketReply::from).collect();
+        Ok(Json(if outcome.granted {
+            FreeBucketReply {
+                result: "success".into(),
+                message: None,
+                buckets,
+            }
+        } else {
+            FreeBucketReply {
+                result: "error".into(),
+                message: Some("Maximum free buckets granted".into()),
+                buckets,
+            }
+        }))
+    }
+}

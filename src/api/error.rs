@@ -1,0 +1,142 @@
+//! The API's one error type: the contract's error shape, and the whole status/code table in one match.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::service::ServiceError;
+
+/// `{"result": "error", "error": "<reason>", "code": "<machine code>"}`; the 402 answers
+/// also say what a bucket costs, to help the client pay.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+#[oai(example)]
+pub struct ErrorBody {
+    /// Always `error`.
+    pub result: String,
+    /// Human-readable reason.
+    pub error: String,
+    /// Machine-readable code, see API.md.
+    pub code: String,
+    /// Price of one bucket in satoshis (402 answers only).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_sats: Option<i64>,
+    /// The account's deposit address, when payments are configured (402 answers only).
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl ErrorBody {
+    fn new(code: &str, error: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            result: "error".into(),
+            error: error.into(),
+            code: code.into(),
+            price_sats: None,
+            address: None,
+        }
+    }
+
+}
+
+impl Example for ErrorBody {
+    fn example() -> ErrorBody {
+        ErrorBody::new("not_found", "Key not found.")
+    }
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// `bad_request`: a missing or invalid parameter, bad address, bad base64, oversize input.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// `bad_nonce`, `bad_signature` or `replayed`.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// `insufficient_storage`, `bandwidth_exhausted` or `bucket_expired`: buy a bucket.
+    #[oai(status = 402)]
+    PaymentRequired(Json<ErrorBody>),
+    /// `unknown_account`, `not_authorized` or `key_owned_by_other`.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// `not_found`.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// `internal`: a bug; the request may be retried.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// `unavailable`: a backing service is down; nothing was changed.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+impl ApiError {
+    pub fn bad_request(error: impl Into<String>) -> ApiError {
+        ApiError::BadRequest(Json(ErrorBody::new("bad_request", error)))
+    }
+
+    fn payment(code: &str, error: String, price_sats: i64) -> ApiError {
+        let mut body = ErrorBody::new(code, error);
+        body.price_sats = Some(price_sats);
+        ApiError::PaymentRequired(Json(body))
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> ApiError {
+        let reason = err.to_string();
+        let body = |code: &str| Json(ErrorBody::new(code, reason.clone()));
+        match err {
+            ServiceError::BadRequest(_) => ApiError::BadRequest(body("bad_request")),
+            ServiceError::UnknownAccount => ApiError::Forbidden(body("unknown_account")),
+            ServiceError::NotAuthorized => ApiError::Forbidden(body("not_authorized")),
+            ServiceError::KeyOwnedByOther => ApiError::Forbidden(body("key_owned_by_other")),
+            ServiceError::BadNonce => ApiError::Unauthorized(body("bad_nonce")),
+            ServiceError::BadSignature(_) => ApiError::Unauthorized(body("bad_signature")),
+            ServiceError::Replayed => ApiError::Unauthorized(body("replayed")),
+            ServiceError::NotFound => ApiError::NotFound(body("not_found")),
+            ServiceError::InsufficientStorage { price_sats, .. } => {
+                ApiError::payment("insufficient_storage", reason, price_sats)
+            }
+            ServiceError::BandwidthExhausted { price_sats } => {
+                ApiError::payment("bandwidth_exhausted", reason, price_sats)
+            }
+            ServiceError::BucketExpired { price_sats } => {
+                ApiError::payment("bucket_expired", reason, price_sats)
+            }
+            ServiceError::Unavailable(why) => {
+                tracing::warn!(error = %why, "backing service unavailable");
+                ApiError::Unavailable(body("unavailable"))
+            }
+            ServiceError::Internal(why) => {
+                tracing::error!(error = %why, "internal error");
+                ApiError::Internal(body("internal"))
+            }
+        }
+    }
+}
+
+/// Turns every error poem raises before a handler runs (unknown route, unparsable body,
+/// missing parameter, oversize body, wrong method) into the contract's error shape.
+pub async fn contract_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let reason = err.to_string();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    if status.is_server_error() {
+        tracing::error!(error = %reason, "unhandled server error");
+    }
+    poem::web::Json(ErrorBody::new(code, reason))
+        .with_status(status)
+        .into_response()
+}

@@ -1,0 +1,130 @@
+//! Service information: `/`, `/help`, `/info`, `/price`, `/status`.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::error::ApiError;
+use super::Tag;
+use crate::service::Service;
+
+pub struct InfoApi {
+    pub service: Service,
+}
+
+/// Every public endpoint, as `/help` lists it: (method, path, description, parameters).
+const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
+    ("GET", "/", "This help.", &[]),
+    ("GET", "/help", "This help.", &[]),
+    ("GET", "/info", "GET paths that need no parameter.", &[]),
+    ("GET", "/price", "Price of one bucket in satoshis.", &[]),
+    ("GET", "/status", "Uptime, bytes stored and free, price.", &[]),
+    ("GET", "/nonce", "The account's nonce for signing; clear ends it.", &["address", "clear"]),
+    ("GET", "/request", "Create an account and grant a free bucket.", &["owner", "delegate", "contact", "signature"]),
+    ("POST", "/put", "Store or replace a signed key/value pair.", &["key", "value", "address", "owner", "signature_address", "nonce", "signature", "testnet"]),
+    ("GET", "/get", "Read a value (charged to its bucket's transfer).", &["key"]),
+    ("POST", "/delete", "Remove a pair.", &["key", "address", "owner", "nonce", "signature"]),
+    ("GET", "/openapi.json", "The OpenAPI 3 document.", &[]),
+    ("GET", "/docs", "Interactive API page.", &[]),
+];
+
+/// The GET paths that need no parameter, for `/info`.
+const PARAMETERLESS: &[&str] = &["/", "/help", "/info", "/price", "/status", "/openapi.json", "/docs"];
+
+#[derive(Debug, Object)]
+pub struct EndpointReply {
+    pub method: String,
+    pub path: String,
+    pub description: String,
+    pub parameters: Vec<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct HelpReply {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// Price of one bucket in satoshis.
+    pub price: i64,
+    pub endpoints: Vec<EndpointReply>,
+}
+
+#[derive(Debug, Object)]
+pub struct PriceReply {
+    /// Satoshis for one bucket: 1 MB storage + 50 MB transfer for a year.
+    pub price: i64,
+}
+
+#[derive(Debug, Object)]
+pub struct StatusReply {
+    /// Seconds this replica has run.
+    pub uptime: u64,
+    /// Bytes stored.
+    pub stored: i64,
+    /// Capacity bytes not used.
+    pub free: i64,
+    /// Price of one bucket in satoshis.
+    pub price: i64,
+}
+
+impl InfoApi {
+    fn help_reply(&self) -> HelpReply {
+        HelpReply {
+            name: "causeway".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Storage server of the Rein decentralized freelance market: signed \
+                          key/value pairs in paid buckets."
+                .into(),
+            price: self.service.price_sats(),
+            endpoints: ENDPOINTS
+                .iter()
+                .map(|(method, path, description, parameters)| EndpointReply {
+                    method: (*method).into(),
+                    path: (*path).into(),
+                    description: (*description).into(),
+                    parameters: parameters.iter().map(|p| (*p).into()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[OpenApi(tag = "Tag::Info")]
+impl InfoApi {
+    /// What this server is and the endpoints it serves.
+    #[oai(path = "/", method = "get", operation_id = "root")]
+    async fn root(&self) -> Json<HelpReply> {
+        Json(self.help_reply())
+    }
+
+    /// What this server is and the endpoints it serves.
+    #[oai(path = "/help", method = "get", operation_id = "help")]
+    async fn help(&self) -> Json<HelpReply> {
+        Json(self.help_reply())
+    }
+
+    /// The GET paths that need no parameter.
+    #[oai(path = "/info", method = "get", operation_id = "info")]
+    async fn info(&self) -> Json<Vec<String>> {
+        Json(PARAMETERLESS.iter().map(|p| (*p).into()).collect())
+    }
+
+    /// Price of one bucket (1 MB storage + 50 MB transfer) in satoshis.
+    #[oai(path = "/price", method = "get", operation_id = "price")]
+    async fn price(&self) -> Json<PriceReply> {
+        Json(PriceReply {
+            price: self.service.price_sats(),
+        })
+    }
+
+    /// Uptime of this replica, bytes stored and free, price.
+    #[oai(path = "/status", method = "get", operation_id = "status")]
+    async fn status(&self) -> Result<Json<StatusReply>, ApiError> {
+        let status = self.service.status().await?;
+        Ok(Json(StatusReply {
+            uptime: status.uptime_secs,
+            stored: status.stored,
+            free: status.free,
+            price: status.price,
+        }))
+    }
+}

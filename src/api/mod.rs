@@ -1,0 +1,71 @@
+//! The public HTTP API: typed endpoints (one file per area), their OpenAPI document, and the
+//! admin listener's probes.
+
+mod accounts;
+pub mod admin;
+mod body_limit;
+mod error;
+mod info;
+mod params;
+mod storage;
+
+
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::service::Service;
+
+pub use error::{ApiError, ErrorBody};
+
+#[derive(Tags)]
+enum Tag {
+    /// Signed key/value storage.
+    Storage,
+    /// Nonces, accounts and buckets.
+    Accounts,
+    /// Service information.
+    Info,
+}
+
+pub type Apis = (storage::StorageApi, accounts::AccountsApi, info::InfoApi);
+
+/// The typed endpoints as one OpenAPI service; its `spec()` is the committed document.
+pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            storage::StorageApi {
+                service: service.clone(),
+            },
+            accounts::AccountsApi {
+                service: service.clone(),
+            },
+            info::InfoApi { service },
+        ),
+        "Causeway",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Storage server of the Rein decentralized freelance market. Writes are authorized by \
+         Bitcoin signed messages over server-issued nonces; every error has the shape \
+         {\"result\": \"error\", \"error\": \"...\", \"code\": \"...\"}.",
+    )
+}
+
+/// The generated OpenAPI document, as committed under `openapi/`.
+pub fn spec_json() -> String {
+    openapi(Service::detached()).spec()
+}
+
+/// The public listener's routes: the API, its document and the interactive page.
+pub fn public_routes(service: Service) -> impl Endpoint {
+    let max_body = service.config().max_body_bytes;
+    let api = openapi(service);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
+        .catch_all_error(error::contract_error)
+}

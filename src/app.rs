@@ -1,0 +1,99 @@
+//! Builds the server from its parts: used by `main` and by the tests, so both run the same wiring.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, Server};
+
+use crate::api;
+use crate::backend::Backends;
+use crate::config::Config;
+use crate::jobs;
+use crate::service::{Clock, Service};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// A built server: its service and the two listeners' endpoints.
+pub struct App {
+    pub service: Service,
+    pub config: Arc<Config>,
+}
+
+/// The listeners of a running server, bound to real ports (port 0 picks a free one).
+pub struct Running {
+    pub public_addr: SocketAddr,
+    pub admin_addr: SocketAddr,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub fn build(config: Config, backends: &Backends, clock: Arc<dyn Clock>) -> App {
+    let config = Arc::new(config);
+    let service = Service::new(backends, config.clone(), clock);
+    App { service, config }
+}
+
+impl App {
+    pub fn public_endpoint(&self) -> impl Endpoint {
+        api::public_routes(self.service.clone()).boxed()
+    }
+
+    /// Binds both listeners, starts the background jobs unless disabled, and serves until
+    /// `shutdown` resolves; in-flight requests then get a grace period to finish.
+    pub async fn start(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<Running> {
+        let public = TcpListener::bind(self.config.listen).into_acceptor().await?;
+        let admin = TcpListener::bind(self.config.admin_listen)
+            .into_acceptor()
+            .await?;
+        let public_addr = socket_addr(&public)?;
+        let admin_addr = socket_addr(&admin)?;
+        let jobs = (!self.config.no_jobs).then(|| {
+            jobs::spawn_metering_fold(
+                self.service.clone(),
+                Duration::from_secs(self.config.metering_fold_secs),
+            )
+        });
+        let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+        let admin_server = Server::new_with_acceptor(admin)
+            .run_with_graceful_shutdown(
+                api::admin::routes(self.service.clone()),
+                async {
+                    let _ = admin_stopped.await;
+                },
+                Some(SHUTDOWN_GRACE),
+            );
+        let admin_task = tokio::spawn(admin_server);
+        let public_server = Server::new_with_acceptor(public).run_with_graceful_shutdown(
+            self.public_endpoint(),
+            shutdown,
+            Some(SHUTDOWN_GRACE),
+        );
+        let handle = tokio::spawn(async move {
+            let served = public_server.await;
+            if let Some(jobs) = jobs {
+                jobs.abort();
+            }
+            let _ = stop_admin.send(());
+            let _ = admin_task.await;
+            served
+        });
+        Ok(Running {
+            public_addr,
+            admin_addr,
+            handle,
+        })
+    }
+}
+
+fn socket_addr(acceptor: &impl Acceptor) -> std::io::Result<SocketAddr> {
+    acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().copied())
+        .ok_or_else(|| std::io::Error::other("listener has no socket address"))
+}

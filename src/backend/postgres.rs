@@ -1,0 +1,32 @@
+//! The PostgreSQL connection pool, with timeouts so an unreachable database answers 503 fast.
+
+use std::str::FromStr;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use super::BackendError;
+use crate::config::Config;
+
+pub fn pool(database_url: &str, config: &Config) -> Result<Pool, BackendError> {
+    let mut pg = tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| BackendError::Postgres(format!("bad DATABASE_URL: {e}")))?;
+    if pg.get_connect_timeout().is_none() {
+        pg.connect_timeout(config.backend_timeout());
+    }
+    let manager = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(config.pg_pool_size)
+        .wait_timeout(Some(config.backend_timeout()))
+        .create_timeout(Some(config.backend_timeout()))
+        .recycle_timeout(Some(config.backend_timeout()))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| BackendError::Postgres(e.to_string()))
+}

@@ -1,0 +1,148 @@
+//! Every setting of the server in one place: a flag, a `CAUSEWAY_*` environment variable and a default.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::auth::Net;
+
+/// How long a nonce stays usable once it has signed a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NonceMode {
+    /// One nonce signs several different requests until it expires or is cleared.
+    Reusable,
+    /// The first accepted request consumes the nonce.
+    SingleUse,
+}
+
+/// The server's configuration. `main` parses it; nothing else reads the environment.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address the public API listens on.
+    #[arg(long, env = "CAUSEWAY_LISTEN", default_value = "127.0.0.1:2016")]
+    pub listen: SocketAddr,
+
+    /// Address of the admin listener (/healthz, /readyz, /metrics); keep it off the public load balancer.
+    #[arg(long, env = "CAUSEWAY_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: SocketAddr,
+
+    /// PostgreSQL connection URL; unset (with REDIS_URL unset) runs the embedded memory backend.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Redis connection URL; unset (with DATABASE_URL unset) runs the embedded memory backend.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "CAUSEWAY_REDIS_PREFIX", default_value = "causeway:")]
+    pub redis_prefix: String,
+
+    /// Maximum PostgreSQL connections per replica.
+    #[arg(long, env = "CAUSEWAY_PG_POOL_SIZE", default_value_t = 16)]
+    pub pg_pool_size: usize,
+
+    /// Milliseconds to wait for a PostgreSQL or Redis connection or answer before answering 503.
+    #[arg(long, env = "CAUSEWAY_BACKEND_TIMEOUT_MS", default_value_t = 2000)]
+    pub backend_timeout_ms: u64,
+
+    /// Networks whose addresses are accepted (comma list of mainnet, testnet).
+    #[arg(long, env = "CAUSEWAY_ACCEPTED_NETWORKS", default_value = "mainnet,testnet", value_parser = parse_networks)]
+    pub accepted_networks: Networks,
+
+    /// Seconds a nonce lives after it is issued.
+    #[arg(long, env = "CAUSEWAY_NONCE_TTL_SECS", default_value_t = 900)]
+    pub nonce_ttl_secs: u64,
+
+    /// Whether a nonce may sign several requests (reusable) or only one (single-use).
+    #[arg(long, env = "CAUSEWAY_NONCE_MODE", value_enum, default_value_t = NonceMode::Reusable)]
+    pub nonce_mode: NonceMode,
+
+    /// Largest value accepted by /put, in UTF-8 bytes.
+    #[arg(long, env = "CAUSEWAY_MAX_VALUE_BYTES", default_value_t = 8192)]
+    pub max_value_bytes: usize,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CAUSEWAY_MAX_BODY_BYTES", default_value_t = 65536)]
+    pub max_body_bytes: usize,
+
+    /// Storage of one bucket, in bytes.
+    #[arg(long, env = "CAUSEWAY_BUCKET_BYTES", default_value_t = 1_048_576)]
+    pub bucket_bytes: i64,
+
+    /// Transfer allowance of one bucket, in bytes.
+    #[arg(long, env = "CAUSEWAY_BUCKET_TRANSFER_BYTES", default_value_t = 52_428_800)]
+    pub bucket_transfer_bytes: i64,
+
+    /// Days a paid bucket lasts.
+    #[arg(long, env = "CAUSEWAY_BUCKET_TERM_DAYS", default_value_t = 365)]
+    pub bucket_term_days: i64,
+
+    /// Days a free bucket lasts.
+    #[arg(long, env = "CAUSEWAY_FREE_BUCKET_TERM_DAYS", default_value_t = 30)]
+    pub free_bucket_term_days: i64,
+
+    /// Free buckets an account may hold (0 disables free buckets).
+    #[arg(long, env = "CAUSEWAY_FREE_BUCKETS", default_value_t = 4)]
+    pub free_buckets: i64,
+
+    /// Price of one bucket in satoshis.
+    #[arg(long, env = "CAUSEWAY_PRICE_SATS", default_value_t = 10_000)]
+    pub price_sats: i64,
+
+    /// Storage capacity this deployment sells, in bytes (reported by /status).
+    #[arg(long, env = "CAUSEWAY_CAPACITY_BYTES", default_value_t = 10_737_418_240)]
+    pub capacity_bytes: i64,
+
+    /// Seconds between folds of the bandwidth meter from Redis into PostgreSQL.
+    #[arg(long, env = "CAUSEWAY_METERING_FOLD_SECS", default_value_t = 5)]
+    pub metering_fold_secs: u64,
+
+    /// Run no background jobs in this replica.
+    #[arg(long, env = "CAUSEWAY_NO_JOBS", default_value_t = false)]
+    pub no_jobs: bool,
+
+    /// Log format: json (for log collectors) or text (for people).
+    #[arg(long, env = "CAUSEWAY_LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+}
+
+/// The networks whose addresses are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Networks(pub Vec<Net>);
+
+fn parse_networks(text: &str) -> Result<Networks, String> {
+    let nets = text
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| Net::parse_name(name).ok_or_else(|| format!("unknown network {name:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if nets.is_empty() {
+        return Err("at least one network must be accepted".into());
+    }
+    Ok(Networks(nets))
+}
+
+impl Config {
+    /// The configuration with every default, as if no flag or variable were given.
+    pub fn defaults() -> Config {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            config: Config,
+        }
+        // Parsing an empty command line can only fail if a default is invalid, which tests catch.
+        Only::parse_from(["causeway"]).config
+    }
+
+    pub fn backend_timeout(&self) -> Duration {
+        Duration::from_millis(self.backend_timeout_ms)
+    }
+
+    pub fn nonce_ttl(&self) -> Duration {
+        Duration::from_secs(self.nonce_ttl_secs)
+    }
+}

@@ -1,0 +1,15 @@
+//! Causeway: the storage server of the Rein decentralized freelance market.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod domain;
+pub mod jobs;
+pub mod metering;
+pub mod nonces;
+pub mod rein;
+pub mod service;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,115 @@
+//! The `causeway` command: serve (the default), migrate, or print the OpenAPI document.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use causeway::backend::{migrate, postgres, Backends};
+use causeway::config::Config;
+use causeway::service::SystemClock;
+use causeway::{api, app, telemetry};
+
+#[derive(Parser)]
+#[command(name = "causeway", version, about = "Storage server of the Rein freelance market")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the generated OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            println!("{}", api::spec_json());
+            ExitCode::SUCCESS
+        }
+        Command::Migrate => {
+            telemetry::init_logging(&cli.config.log_format);
+            exit_on_error(migrate_only(&cli.config).await)
+        }
+        Command::Serve => {
+            telemetry::init_logging(&cli.config.log_format);
+            exit_on_error(serve(cli.config).await)
+        }
+    }
+}
+
+fn exit_on_error(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %format!("{err:#}"), "causeway stopped");
+            eprintln!("causeway: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate_only(config: &Config) -> anyhow::Result<()> {
+    let url = config
+        .database_url
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not set"))?;
+    let pool = postgres::pool(url, config)?;
+    let applied = migrate::run(&pool).await?;
+    tracing::info!(?applied, "migrations applied");
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let backends = Backends::connect(&config).await?;
+    if backends.embedded {
+        tracing::warn!(
+            "EMBEDDED MEMORY BACKEND: no DATABASE_URL or REDIS_URL set; nothing persists \
+             and all data is lost when this process exits"
+        );
+    }
+    let app = app::build(config, &backends, Arc::new(SystemClock));
+    let running = app.start(shutdown_signal()).await?;
+    tracing::info!(
+        public = %running.public_addr,
+        admin = %running.admin_addr,
+        "causeway serving"
+    );
+    running.handle.await??;
+    tracing::info!("causeway stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (Kubernetes) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

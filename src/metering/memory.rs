@@ -1,0 +1,54 @@
+//! The meter in this process's memory, for the embedded backend.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{MeterError, TransferMeter};
+
+#[derive(Default)]
+pub struct MemoryMeter {
+    pending: Mutex<HashMap<i64, i64>>,
+}
+
+impl MemoryMeter {
+    pub fn new() -> MemoryMeter {
+        MemoryMeter::default()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<i64, i64>>, MeterError> {
+        self.pending
+            .lock()
+            .map_err(|_| MeterError("memory meter poisoned".into()))
+    }
+}
+
+#[async_trait]
+impl TransferMeter for MemoryMeter {
+    async fn charge(
+        &self,
+        bucket_id: i64,
+        bytes: i64,
+        folded: i64,
+        allowance: i64,
+    ) -> Result<bool, MeterError> {
+        let mut pending = self.lock()?;
+        let entry = pending.entry(bucket_id).or_insert(0);
+        if folded + *entry + bytes > allowance {
+            return Ok(false);
+        }
+        *entry += bytes;
+        Ok(true)
+    }
+
+    async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError> {
+        let mut pending = self.lock()?;
+        Ok(pending.drain().filter(|(_, bytes)| *bytes > 0).collect())
+    }
+
+    async fn restore(&self, bucket_id: i64, bytes: i64) -> Result<(), MeterError> {
+        *self.lock()?.entry(bucket_id).or_insert(0) += bytes;
+        Ok(())
+    }
+}

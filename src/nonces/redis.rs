@@ -1,0 +1,166 @@
+//! Nonces in Redis, so any replica accepts a nonce another issued. Each operation is one
+//! Lua script: atomic on the server, one round trip.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::Script;
+
+use super::{Admission, NonceStore, NonceStoreError, RequestId};
+use crate::backend::redis::RedisLink;
+use crate::domain::Nonce;
+
+pub struct RedisNonces {
+    link: RedisLink,
+    prefix: String,
+    issue: Script,
+    clear: Script,
+    admit: Script,
+    release: Script,
+}
+
+// SET NX semantics in one script: two replicas never hand out two live nonces for one account.
+const ISSUE: &str = r#"
+local live = redis.call('GET', KEYS[1])
+if live then return live end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]
+"#;
+
+const CLEAR: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"#;
+
+// KEYS: nonce, used-marker. ARGV: nonce, ttl, consume. The marker is SET NX so of N
+// identical requests in flight exactly one gets through.
+const ADMIT: &str = r#"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'bad_nonce' end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'replayed' end
+if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
+return 'accepted'
+"#;
+
+const RELEASE: &str = r#"
+redis.call('DEL', KEYS[2])
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) end
+return 1
+"#;
+
+impl RedisNonces {
+    pub fn new(link: RedisLink, prefix: &str) -> RedisNonces {
+        RedisNonces {
+            link,
+            prefix: prefix.to_owned(),
+            issue: Script::new(ISSUE),
+            clear: Script::new(CLEAR),
+            admit: Script::new(ADMIT),
+            release: Script::new(RELEASE),
+        }
+    }
+
+    fn nonce_key(&self, account: &str) -> String {
+        format!("{}nonce:{account}", self.prefix)
+    }
+
+    fn used_key(&self, request: &RequestId) -> String {
+        format!("{}used:{}", self.prefix, hex::encode(request))
+    }
+}
+
+fn unavailable(err: redis::RedisError) -> NonceStoreError {
+    NonceStoreError(err.to_string())
+}
+
+fn ttl_secs(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+#[async_trait]
+impl NonceStore for RedisNonces {
+    async fn ping(&self) -> Result<(), NonceStoreError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn issue(
+        &self,
+        account: &str,
+        fresh: &Nonce,
+        ttl: Duration,
+    ) -> Result<Nonce, NonceStoreError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        let live: String = self
+            .issue
+            .key(self.nonce_key(account))
+            .arg(fresh.as_str())
+            .arg(ttl_secs(ttl))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Nonce::parse(&live).map_err(|_| NonceStoreError(format!("corrupt nonce in redis: {live:?}")))
+    }
+
+    async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        self.clear
+            .key(self.nonce_key(account))
+            .arg(nonce.as_str())
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn admit(
+        &self,
+        account: &str,
+        nonce: &Nonce,
+        request: &RequestId,
+        ttl: Duration,
+        consume: bool,
+    ) -> Result<Admission, NonceStoreError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        let verdict: String = self
+            .admit
+            .key(self.nonce_key(account))
+            .key(self.used_key(request))
+            .arg(nonce.as_str())
+            .arg(ttl_secs(ttl))
+            .arg(if consume { "1" } else { "0" })
+            .invoke_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        match verdict.as_str() {
+            "accepted" => Ok(Admission::Accepted),
+            "bad_nonce" => Ok(Admission::BadNonce),
+            "replayed" => Ok(Admission::Replayed),
+            other => Err(NonceStoreError(format!("unexpected admit verdict {other:?}"))),
+        }
+    }
+
+    async fn release(
+        &self,
+        account: &str,
+        nonce: &Nonce,
+        request: &RequestId,
+        ttl: Duration,
+        consumed: bool,
+    ) -> Result<(), NonceStoreError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        self.release
+            .key(self.nonce_key(account))
+            .key(self.used_key(request))
+            .arg(nonce.as_str())
+            .arg(ttl_secs(ttl))
+            .arg(if consumed { "1" } else { "0" })
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

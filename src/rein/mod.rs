@@ -1,0 +1,3 @@
+//! Rein market documents stored by Causeway.
+
+pub mod document;

@@ -1,0 +1,124 @@
+//! Accounts and their buckets: nonces, free buckets, price and status.
+
+use time::Duration;
+
+use super::{Service, ServiceError};
+use crate::auth::{verify_signed_message, Address, Signature};
+use crate::domain::{Bucket, BucketTerms, Nonce};
+
+#[derive(Debug, Clone)]
+pub enum NonceRequest {
+    Issue { account: Address },
+    Clear { account: Address, nonce: Nonce },
+}
+
+/// `/request`: a free bucket for `owner`, naming its delegate and contact.
+#[derive(Debug, Clone)]
+pub struct FreeBucketRequest {
+    pub owner: Address,
+    pub delegate: Option<Address>,
+    pub contact: Option<String>,
+    /// The owner's signature over owner + delegate + contact, which proves the delegate.
+    pub signature: Option<Signature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeBucketOutcome {
+    pub granted: bool,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub uptime_secs: u64,
+    pub stored: i64,
+    pub free: i64,
+    pub price: i64,
+}
+
+impl Service {
+    /// The account's live nonce or a fresh one; `None` after a clear.
+    pub async fn nonce(&self, request: NonceRequest) -> Result<Option<Nonce>, ServiceError> {
+        let account = match &request {
+            NonceRequest::Issue { account } | NonceRequest::Clear { account, .. } => account,
+        };
+        self.store
+            .find_account(account.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        match request {
+            NonceRequest::Issue { account } => {
+                let nonce = self
+                    .nonces
+                    .issue(account.as_str(), &Nonce::random(), self.config.nonce_ttl())
+                    .await?;
+                Ok(Some(nonce))
+            }
+            NonceRequest::Clear { account, nonce } => {
+                self.nonces.clear(account.as_str(), &nonce).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    pub async fn request_free_bucket(
+        &self,
+        request: FreeBucketRequest,
+    ) -> Result<FreeBucketOutcome, ServiceError> {
+        let delegate = request.delegate.as_ref().map(Address::as_str).unwrap_or("");
+        let contact = request.contact.as_deref().unwrap_or("");
+        let proven = match &request.signature {
+            Some(signature) => {
+                let message = format!("{}{delegate}{contact}", request.owner);
+                verify_signed_message(&request.owner, &message, signature)
+                    .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+                true
+            }
+            None => false,
+        };
+        let account = self
+            .store
+            .upsert_account(request.owner.as_str(), request.contact.as_deref())
+            .await?;
+        if let Some(delegate) = &request.delegate {
+            // Unsigned, the delegate is only claimed: recorded, never trusted to write.
+            self.store
+                .add_delegate(account.id, delegate.as_str(), proven)
+                .await?;
+        }
+        let granted = if self.config.free_buckets > 0 {
+            self.store
+                .grant_free_bucket(
+                    account.id,
+                    self.config.free_buckets,
+                    self.free_bucket_terms(),
+                    self.clock.now(),
+                )
+                .await?
+                .is_some()
+        } else {
+            false
+        };
+        let buckets = self.store.buckets(account.id).await?;
+        Ok(FreeBucketOutcome { granted, buckets })
+    }
+
+    fn free_bucket_terms(&self) -> BucketTerms {
+        BucketTerms {
+            bytes_total: self.config.bucket_bytes,
+            transfer_total: self.config.bucket_transfer_bytes,
+            term: Duration::days(self.config.free_bucket_term_days),
+            free: true,
+        }
+    }
+
+    pub async fn status(&self) -> Result<Status, ServiceError> {
+        let stored = self.store.stored_bytes().await?;
+        Ok(Status {
+            uptime_secs: self.started.elapsed().as_secs(),
+            stored,
+            free: (self.config.capacity_bytes - stored).max(0),
+            price: self.price_sats(),
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! Put, get and delete of key/value pairs: authority, quota and bandwidth.
+
+use sha2::{Digest, Sha256};
+
+use super::{Service, ServiceError};
+use crate::auth::{Address, Signature};
+use crate::domain::{BucketStatus, Key, Nonce, Value};
+use crate::store::{NewPair, PutOutcome};
+
+/// A put in either request shape, parsed: the seed shape has owner = signer.
+#[derive(Debug, Clone)]
+pub struct PutRequest {
+    pub key: Key,
+    pub value: Value,
+    pub owner: Address,
+    pub signer: Address,
+    pub nonce: Nonce,
+    pub signature: Signature,
+    pub testnet: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub bucket_id: i64,
+    pub bytes_free: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    pub key: Key,
+    pub signer: Address,
+    /// The account the key belongs to; the signer's own when absent.
+    pub owner: Option<Address>,
+    pub nonce: Nonce,
+    pub signature: Signature,
+}
+
+#[derive(Debug, Clone)]
+pub struct GetRequest {
+    pub key: Key,
+    pub if_none_match: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GetOutcome {
+    Found { value: String, etag: String },
+    NotModified { etag: String },
+}
+
+impl Service {
+    pub async fn put(&self, request: PutRequest) -> Result<Stored, ServiceError> {
+        let account = self
+            .store
+            .find_account(request.owner.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        let message = format!(
+            "{}{}{}{}",
+            request.key,
+            request.value.as_str(),
+            request.signer,
+            request.nonce
+        );
+        let admitted = self
+            .admit(
+                &account,
+                &request.signer,
+                &request.nonce,
+                &message,
+                &request.signature,
+                Some(request.value.as_str()),
+            )
+            .await?;
+        let size = (request.key.as_str().len() + request.value.as_str().len()) as i64;
+        let etag = etag_of(request.value.as_str());
+        let proves_delegate = self.delegate_proven_by(request.value.as_str(), &account.address);
+        let outcome = self
+            .store
+            .put_pair(
+                NewPair {
+                    account_id: account.id,
+                    key: request.key.as_str(),
+                    value: request.value.as_str(),
+                    size,
+                    etag: &etag,
+                    testnet: request.testnet,
+                    proves_delegate: proves_delegate.as_deref(),
+                },
+                self.clock.now(),
+            )
+            .await;
+        let refused = match outcome {
+            Ok(PutOutcome::Stored {
+                bucket_id,
+                bytes_free,
+            }) => {
+                return Ok(Stored {
+                    bucket_id,
+                    bytes_free,
+                })
+            }
+            Ok(PutOutcome::KeyOwnedByOther) => ServiceError::KeyOwnedByOther,
+            Ok(PutOutcome::NoRoom) => ServiceError::InsufficientStorage {
+                needed: size,
+                price_sats: self.price_sats(),
+            },
+            Err(err) => err.into(),
+        };
+        // Nothing was stored, so the same signed request may be sent again later.
+        self.release(admitted).await;
+        Err(refused)
+    }
+
+    pub async fn get(&self, request: GetRequest) -> Result<GetOutcome, ServiceError> {
+        let pair = self
+            .store
+            .get_pair(request.key.as_str())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if pair.bucket.status == BucketStatus::Expired {
+            return Err(ServiceError::BucketExpired {
+                price_sats: self.price_sats(),
+            });
+        }
+        if request
+            .if_none_match
+            .as_deref()
+            .is_some_and(|tags| etag_matches(tags, &pair.etag))
+        {
+            return Ok(GetOutcome::NotModified { etag: pair.etag });
+        }
+        let charged = self
+            .meter
+            .charge(
+                pair.bucket.id,
+                pair.value.len() as i64,
+                pair.bucket.transfer_used,
+                pair.bucket.transfer_total,
+            )
+            .await?;
+        if !charged {
+            return Err(ServiceError::BandwidthExhausted {
+                price_sats: self.price_sats(),
+            });
+        }
+        Ok(GetOutcome::Found {
+            value: pair.value,
+            etag: pair.etag,
+        })
+    }
+
+    pub async fn delete(&self, request: DeleteRequest) -> Result<(), ServiceError> {
+        let owner = request.owner.as_ref().unwrap_or(&request.signer);
+        let account = self
+            .store
+            .find_account(owner.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        let message = format!("{}{}{}", request.key, request.signer, request.nonce);
+        let admitted = self
+            .admit(
+                &account,
+                &request.signer,
+                &request.nonce,
+                &message,
+                &request.signature,
+                None,
+            )
+            .await?;
+        match self
+            .store
+            .delete_pair(account.id, request.key.as_str())
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.release(admitted).await;
+                Err(ServiceError::NotFound)
+            }
+            Err(err) => {
+                self.release(admitted).await;
+                Err(err.into())
+            }
+        }
+    }
+}
+
+/// A strong entity tag: the value's hash, so equal values share a tag across replicas.
+fn etag_of(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// `If-None-Match` matching (RFC 9110): a list of tags or `*`, weak comparison.
+fn etag_matches(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etag_matching_follows_if_none_match_rules() {
+        let tag = etag_of("hello");
+        assert!(etag_matches(&tag, &tag));
+        assert!(etag_matches(&format!("\"x\", W/{tag}"), &tag));
+        assert!(etag_matches("*", &tag));
+        assert!(!etag_matches("\"other\"", &tag));
+        assert_ne!(etag_of("hello"), etag_of("hello "));
+    }
+}
