@@ -46,7 +46,9 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<Running> {
-        let public = TcpListener::bind(self.config.listen).into_acceptor().await?;
+        let public = TcpListener::bind(self.config.listen)
+            .into_acceptor()
+            .await?;
         let admin = TcpListener::bind(self.config.admin_listen)
             .into_acceptor()
             .await?;
@@ -59,14 +61,13 @@ impl App {
             )
         });
         let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
-        let admin_server = Server::new_with_acceptor(admin)
-            .run_with_graceful_shutdown(
-                api::admin::routes(self.service.clone()),
-                async {
-                    let _ = admin_stopped.await;
-                },
-                Some(SHUTDOWN_GRACE),
-            );
+        let admin_server = Server::new_with_acceptor(admin).run_with_graceful_shutdown(
+            api::admin::routes(self.service.clone()),
+            async {
+                let _ = admin_stopped.await;
+            },
+            Some(SHUTDOWN_GRACE),
+        );
         let admin_task = tokio::spawn(admin_server);
         let public_server = Server::new_with_acceptor(public).run_with_graceful_shutdown(
             self.public_endpoint(),

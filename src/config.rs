@@ -72,7 +72,11 @@ pub struct Config {
     pub bucket_bytes: i64,
 
     /// Transfer allowance of one bucket, in bytes.
-    #[arg(long, env = "CAUSEWAY_BUCKET_TRANSFER_BYTES", default_value_t = 52_428_800)]
+    #[arg(
+        long,
+        env = "CAUSEWAY_BUCKET_TRANSFER_BYTES",
+        default_value_t = 52_428_800
+    )]
     pub bucket_transfer_bytes: i64,
 
     /// Days a paid bucket lasts.
@@ -92,7 +96,11 @@ pub struct Config {
     pub price_sats: i64,
 
     /// Storage capacity this deployment sells, in bytes (reported by /status).
-    #[arg(long, env = "CAUSEWAY_CAPACITY_BYTES", default_value_t = 10_737_418_240)]
+    #[arg(
+        long,
+        env = "CAUSEWAY_CAPACITY_BYTES",
+        default_value_t = 10_737_418_240
+    )]
     pub capacity_bytes: i64,
 
     /// Seconds between folds of the bandwidth meter from Redis into PostgreSQL.

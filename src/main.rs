@@ -11,7 +11,11 @@ use causeway::service::SystemClock;
 use causeway::{api, app, telemetry};
 
 #[derive(Parser)]
-#[command(name = "causeway", version, about = "Storage server of the Rein freelance market")]
+#[command(
+    name = "causeway",
+    version,
+    about = "Storage server of the Rein freelance market"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

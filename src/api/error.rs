@@ -39,7 +39,6 @@ impl ErrorBody {
             address: None,
         }
     }
-
 }
 
 impl Example for ErrorBody {

@@ -17,18 +17,65 @@ const ENDPOINTS: &[(&str, &str, &str, &[&str])] = &[
     ("GET", "/help", "This help.", &[]),
     ("GET", "/info", "GET paths that need no parameter.", &[]),
     ("GET", "/price", "Price of one bucket in satoshis.", &[]),
-    ("GET", "/status", "Uptime, bytes stored and free, price.", &[]),
-    ("GET", "/nonce", "The account's nonce for signing; clear ends it.", &["address", "clear"]),
-    ("GET", "/request", "Create an account and grant a free bucket.", &["owner", "delegate", "contact", "signature"]),
-    ("POST", "/put", "Store or replace a signed key/value pair.", &["key", "value", "address", "owner", "signature_address", "nonce", "signature", "testnet"]),
-    ("GET", "/get", "Read a value (charged to its bucket's transfer).", &["key"]),
-    ("POST", "/delete", "Remove a pair.", &["key", "address", "owner", "nonce", "signature"]),
+    (
+        "GET",
+        "/status",
+        "Uptime, bytes stored and free, price.",
+        &[],
+    ),
+    (
+        "GET",
+        "/nonce",
+        "The account's nonce for signing; clear ends it.",
+        &["address", "clear"],
+    ),
+    (
+        "GET",
+        "/request",
+        "Create an account and grant a free bucket.",
+        &["owner", "delegate", "contact", "signature"],
+    ),
+    (
+        "POST",
+        "/put",
+        "Store or replace a signed key/value pair.",
+        &[
+            "key",
+            "value",
+            "address",
+            "owner",
+            "signature_address",
+            "nonce",
+            "signature",
+            "testnet",
+        ],
+    ),
+    (
+        "GET",
+        "/get",
+        "Read a value (charged to its bucket's transfer).",
+        &["key"],
+    ),
+    (
+        "POST",
+        "/delete",
+        "Remove a pair.",
+        &["key", "address", "owner", "nonce", "signature"],
+    ),
     ("GET", "/openapi.json", "The OpenAPI 3 document.", &[]),
     ("GET", "/docs", "Interactive API page.", &[]),
 ];
 
 /// The GET paths that need no parameter, for `/info`.
-const PARAMETERLESS: &[&str] = &["/", "/help", "/info", "/price", "/status", "/openapi.json", "/docs"];
+const PARAMETERLESS: &[&str] = &[
+    "/",
+    "/help",
+    "/info",
+    "/price",
+    "/status",
+    "/openapi.json",
+    "/docs",
+];
 
 #[derive(Debug, Object)]
 pub struct EndpointReply {

@@ -9,7 +9,6 @@ mod info;
 mod params;
 mod storage;
 
-
 use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef};
-use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type};
+use poem_openapi::types::{
+    ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON, Type,
+};
 use serde_json::Value as Json;
 
 use super::error::ApiError;
@@ -41,7 +43,9 @@ pub fn address(name: &str, value: &str, accepted: &[Net]) -> Result<Address, Api
     Address::parse(value, accepted).map_err(|e| {
         let why = match e {
             AddressError::Malformed => "not a valid Bitcoin address",
-            AddressError::Unsupported => "address type not supported (use P2PKH, P2SH-P2WPKH or P2WPKH)",
+            AddressError::Unsupported => {
+                "address type not supported (use P2PKH, P2SH-P2WPKH or P2WPKH)"
+            }
             AddressError::WrongNetwork => "address of a network this server does not accept",
         };
         ApiError::bad_request(format!("bad {name}: {why}"))
@@ -186,6 +190,9 @@ mod tests {
         for text in ["False", "0", "", "yes", "2"] {
             assert_eq!(Flag::from_text(text), Flag(false), "{text}");
         }
-        assert_eq!(Flag::parse_from_json(Some(Json::Bool(true))).ok(), Some(Flag(true)));
+        assert_eq!(
+            Flag::parse_from_json(Some(Json::Bool(true))).ok(),
+            Some(Flag(true))
+        );
     }
 }

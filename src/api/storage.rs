@@ -125,7 +125,9 @@ impl PutBody {
             .signature_address
             .as_ref()
             .or(p.address.as_ref())
-            .ok_or_else(|| ApiError::bad_request("missing parameter address (or signature_address)"))?;
+            .ok_or_else(|| {
+                ApiError::bad_request("missing parameter address (or signature_address)")
+            })?;
         let signer = params::address("signer address", signer_text, accepted)?;
         let owner = match p.owner.as_ref().or(p.address.as_ref()) {
             Some(text) => params::address("owner", text, accepted)?,

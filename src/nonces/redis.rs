@@ -102,7 +102,8 @@ impl NonceStore for RedisNonces {
             .invoke_async(&mut connection)
             .await
             .map_err(unavailable)?;
-        Nonce::parse(&live).map_err(|_| NonceStoreError(format!("corrupt nonce in redis: {live:?}")))
+        Nonce::parse(&live)
+            .map_err(|_| NonceStoreError(format!("corrupt nonce in redis: {live:?}")))
     }
 
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
@@ -139,7 +140,9 @@ impl NonceStore for RedisNonces {
             "accepted" => Ok(Admission::Accepted),
             "bad_nonce" => Ok(Admission::BadNonce),
             "replayed" => Ok(Admission::Replayed),
-            other => Err(NonceStoreError(format!("unexpected admit verdict {other:?}"))),
+            other => Err(NonceStoreError(format!(
+                "unexpected admit verdict {other:?}"
+            ))),
         }
     }
 

@@ -50,7 +50,9 @@ impl MemoryStore {
 impl State {
     fn bucket_mut(&mut self, id: i64) -> Option<&mut Bucket> {
         // Bucket ids are 1-based positions, so lookups stay O(1).
-        usize::try_from(id - 1).ok().and_then(|i| self.buckets.get_mut(i))
+        usize::try_from(id - 1)
+            .ok()
+            .and_then(|i| self.buckets.get_mut(i))
     }
 
     fn claim(&mut self, bucket_id: i64, delta: i64, now: OffsetDateTime) -> Option<i64> {
@@ -145,9 +147,10 @@ impl Store for MemoryStore {
         if state.proven.contains(&(account_id, delegate.to_owned())) {
             return Ok(true);
         }
-        Ok(state.pairs.values().any(|p| {
-            p.account_id == account_id && p.proves_delegate.as_deref() == Some(delegate)
-        }))
+        Ok(state
+            .pairs
+            .values()
+            .any(|p| p.account_id == account_id && p.proves_delegate.as_deref() == Some(delegate)))
     }
 
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError> {

@@ -94,8 +94,11 @@ pub trait Store: Send + Sync {
 
     /// Stores or replaces the pair in one atomic step, claiming bytes from the owner's
     /// newest live bucket with room; a replacement is charged only its growth.
-    async fn put_pair(&self, pair: NewPair<'_>, now: OffsetDateTime)
-        -> Result<PutOutcome, StoreError>;
+    async fn put_pair(
+        &self,
+        pair: NewPair<'_>,
+        now: OffsetDateTime,
+    ) -> Result<PutOutcome, StoreError>;
 
     async fn get_pair(&self, key: &str) -> Result<Option<StoredPair>, StoreError>;
 

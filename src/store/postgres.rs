@@ -320,9 +320,12 @@ impl Store for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         // The account row lock serializes concurrent grants, so the limit holds under races.
-        tx.execute("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE", &[&account_id])
-            .await
-            .map_err(db_error)?;
+        tx.execute(
+            "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE",
+            &[&account_id],
+        )
+        .await
+        .map_err(db_error)?;
         let held: i64 = tx
             .query_one(
                 "SELECT count(*) FROM buckets WHERE account_id = $1 AND free",
@@ -393,8 +396,9 @@ impl Store for PostgresStore {
         let value: Vec<u8> = row.get(1);
         Ok(Some(StoredPair {
             account_id: row.get(0),
-            value: String::from_utf8(value)
-                .map_err(|_| StoreError::Internal(format!("stored value of {key:?} is not UTF-8")))?,
+            value: String::from_utf8(value).map_err(|_| {
+                StoreError::Internal(format!("stored value of {key:?} is not UTF-8"))
+            })?,
             etag: row.get(2),
             bucket: bucket_from_row(&row, 3)?,
         }))
@@ -437,7 +441,10 @@ impl Store for PostgresStore {
     async fn stored_bytes(&self) -> Result<i64, StoreError> {
         let client = self.client().await?;
         let row = client
-            .query_one("SELECT COALESCE(sum(bytes_used), 0)::BIGINT FROM buckets", &[])
+            .query_one(
+                "SELECT COALESCE(sum(bytes_used), 0)::BIGINT FROM buckets",
+                &[],
+            )
             .await
             .map_err(db_error)?;
         Ok(row.get(0))
