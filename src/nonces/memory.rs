@@ -18,6 +18,7 @@ pub struct MemoryNonces {
 struct State {
     live: HashMap<String, (Nonce, Instant)>,
     used: HashMap<RequestId, Instant>,
+    admitted: u64,
 }
 
 impl MemoryNonces {
@@ -42,7 +43,8 @@ impl State {
 
     /// Drops expired markers now and then so memory stays bounded by the live ones.
     fn sweep(&mut self, now: Instant) {
-        if self.used.len() % 1024 == 0 {
+        self.admitted += 1;
+        if self.admitted.is_multiple_of(1024) {
             self.used.retain(|_, until| *until > now);
             self.live.retain(|_, (_, until)| *until > now);
         }

@@ -21,6 +21,8 @@ struct State {
     /// (account id, delegate) of delegates proven by a signed registration.
     proven: HashSet<(i64, String)>,
     claimed: HashSet<(i64, String)>,
+    /// (account id, delegate) → how many stored enrollments prove it, so the check is O(1).
+    enrollment_proofs: HashMap<(i64, String), usize>,
     buckets: Vec<Bucket>,
     pairs: HashMap<String, Pair>,
 }
@@ -48,6 +50,18 @@ impl MemoryStore {
 }
 
 impl State {
+    fn forget_proof(&mut self, account_id: i64, delegate: Option<String>) {
+        if let Some(delegate) = delegate {
+            let entry = (account_id, delegate);
+            if let Some(n) = self.enrollment_proofs.get_mut(&entry) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.enrollment_proofs.remove(&entry);
+                }
+            }
+        }
+    }
+
     fn bucket_mut(&mut self, id: i64) -> Option<&mut Bucket> {
         // Bucket ids are 1-based positions, so lookups stay O(1).
         usize::try_from(id - 1)
@@ -229,6 +243,17 @@ impl Store for MemoryStore {
         let Some((bucket_id, bytes_free)) = placed else {
             return Ok(PutOutcome::NoRoom);
         };
+        let replaced = state
+            .pairs
+            .get(pair.key)
+            .and_then(|p| p.proves_delegate.clone());
+        state.forget_proof(pair.account_id, replaced);
+        if let Some(delegate) = pair.proves_delegate {
+            *state
+                .enrollment_proofs
+                .entry((pair.account_id, delegate.to_owned()))
+                .or_insert(0) += 1;
+        }
         state.pairs.insert(
             pair.key.to_owned(),
             Pair {
@@ -279,6 +304,7 @@ impl Store for MemoryStore {
             if let Some(bucket) = state.bucket_mut(pair.bucket_id) {
                 bucket.bytes_used -= pair.size;
             }
+            state.forget_proof(account_id, pair.proves_delegate);
         }
         Ok(true)
     }
