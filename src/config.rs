@@ -154,3 +154,29 @@ impl Config {
         Duration::from_secs(self.nonce_ttl_secs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let config = Config::defaults();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:2016");
+        assert_eq!(config.admin_listen.port(), 9090);
+        assert_eq!(config.nonce_ttl_secs, 900);
+        assert_eq!(config.max_value_bytes, 8192);
+        assert_eq!(config.bucket_bytes, 1_048_576);
+        assert_eq!(config.bucket_transfer_bytes, 52_428_800);
+        assert_eq!(config.free_buckets, 4);
+        assert_eq!(config.nonce_mode, NonceMode::Reusable);
+        assert_eq!(config.accepted_networks.0, vec![Net::Mainnet, Net::Testnet]);
+    }
+
+    #[test]
+    fn networks_parse_from_a_comma_list() {
+        assert_eq!(parse_networks("testnet").unwrap().0, vec![Net::Testnet]);
+        assert!(parse_networks("").is_err());
+        assert!(parse_networks("mainnet,litecoin").is_err());
+    }
+}

@@ -2,6 +2,7 @@
 
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -21,12 +22,14 @@ pub struct AccountsApi {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct NonceReply {
     /// 32 lowercase hex characters; empty after `clear`.
     pub nonce: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct BucketReply {
     pub id: i64,
     /// UTC, `%Y-%m-%d %H:%M:%S`.
@@ -58,6 +61,7 @@ impl From<&Bucket> for BucketReply {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct FreeBucketReply {
     /// `success`, or `error` when the account holds its maximum of free buckets.
     pub result: String,
@@ -134,5 +138,36 @@ impl AccountsApi {
                 buckets,
             }
         }))
+    }
+}
+
+impl Example for NonceReply {
+    fn example() -> NonceReply {
+        NonceReply {
+            nonce: "3f2a9c0d8e7b6a5f4e3d2c1b0a998877".into(),
+        }
+    }
+}
+
+impl Example for BucketReply {
+    fn example() -> BucketReply {
+        BucketReply {
+            id: 7,
+            created: "2026-11-25 10:00:00".into(),
+            expires: "2027-11-25 10:00:00".into(),
+            status: "active".into(),
+            bytes_free: 1_048_000,
+            transfer_free: 52_428_800,
+        }
+    }
+}
+
+impl Example for FreeBucketReply {
+    fn example() -> FreeBucketReply {
+        FreeBucketReply {
+            result: "success".into(),
+            message: None,
+            buckets: vec![BucketReply::example()],
+        }
     }
 }

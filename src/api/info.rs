@@ -1,6 +1,7 @@
 //! Service information: `/`, `/help`, `/info`, `/price`, `/status`.
 
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::error::ApiError;
@@ -96,12 +97,14 @@ pub struct HelpReply {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct PriceReply {
     /// Satoshis for one bucket: 1 MB storage + 50 MB transfer for a year.
     pub price: i64,
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct StatusReply {
     /// Seconds this replica has run.
     pub uptime: u64,
@@ -173,5 +176,22 @@ impl InfoApi {
             free: status.free,
             price: status.price,
         }))
+    }
+}
+
+impl Example for PriceReply {
+    fn example() -> PriceReply {
+        PriceReply { price: 10_000 }
+    }
+}
+
+impl Example for StatusReply {
+    fn example() -> StatusReply {
+        StatusReply {
+            uptime: 3600,
+            stored: 524_288,
+            free: 10_736_893_952,
+            price: 10_000,
+        }
     }
 }

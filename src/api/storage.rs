@@ -2,6 +2,7 @@
 
 use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::{Form, Json};
+use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::error::ApiError;
@@ -16,6 +17,7 @@ pub struct StorageApi {
 /// Parameters of `/put`, in the seed shape (`address`) or the Rein shape
 /// (`owner` + `signature_address`, optional `testnet`).
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(example)]
 pub struct PutParams {
     /// 1-64 printable ASCII characters; keys are global.
     pub key: Option<String>,
@@ -43,6 +45,7 @@ pub enum PutBody {
 
 /// Parameters of `/delete`. Signed message: `key + address + nonce`.
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(example)]
 pub struct DeleteParams {
     pub key: Option<String>,
     /// The signer: the owner or its proven delegate.
@@ -60,6 +63,7 @@ pub enum DeleteBody {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct PutReply {
     /// Always `success`.
     pub result: String,
@@ -72,12 +76,14 @@ pub struct PutReply {
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct DeleteReply {
     pub result: String,
     pub status: String,
 }
 
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct PairReply {
     pub key: String,
     pub value: String,
@@ -220,5 +226,61 @@ impl StorageApi {
             result: success(),
             status: success(),
         })))
+    }
+}
+
+impl Example for PutParams {
+    fn example() -> PutParams {
+        PutParams {
+            key: Some("profile".into()),
+            value: Some("Rein User Enrollment\nUser: Priya Raman".into()),
+            nonce: Some("3f2a9c0d8e7b6a5f4e3d2c1b0a998877".into()),
+            signature: Some("Hy2N4C7jc4cYjxWR11AU9mm4shBmumqXIsRkGfjUz5kpEQqGQhUds+MZTtxfIvVXfpOpCshewwIHmOjULvOaNbE=".into()),
+            address: Some("1DYP8ALtTrCJAgVzUGA4RHkcaJ5CxW7CWY".into()),
+            owner: None,
+            signature_address: None,
+            testnet: None,
+        }
+    }
+}
+
+impl Example for DeleteParams {
+    fn example() -> DeleteParams {
+        DeleteParams {
+            key: Some("profile".into()),
+            address: Some("1DYP8ALtTrCJAgVzUGA4RHkcaJ5CxW7CWY".into()),
+            nonce: Some("3f2a9c0d8e7b6a5f4e3d2c1b0a998877".into()),
+            signature: Some("Hy2N4C7jc4cYjxWR11AU9mm4shBmumqXIsRkGfjUz5kpEQqGQhUds+MZTtxfIvVXfpOpCshewwIHmOjULvOaNbE=".into()),
+            owner: None,
+        }
+    }
+}
+
+impl Example for PutReply {
+    fn example() -> PutReply {
+        PutReply {
+            result: success(),
+            status: success(),
+            bucket: 7,
+            bytes_free: 1_047_000,
+        }
+    }
+}
+
+impl Example for DeleteReply {
+    fn example() -> DeleteReply {
+        DeleteReply {
+            result: success(),
+            status: success(),
+        }
+    }
+}
+
+impl Example for PairReply {
+    fn example() -> PairReply {
+        PairReply {
+            key: "profile".into(),
+            value: "Rein User Enrollment\nUser: Priya Raman".into(),
+        }
     }
 }
