@@ -47,6 +47,11 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_BACKEND_TIMEOUT_MS", default_value_t = 2000)]
     pub backend_timeout_ms: u64,
 
+    /// Milliseconds one PostgreSQL statement may run (lock waits included) before it is
+    /// cancelled and the request answers 503.
+    #[arg(long, env = "CAUSEWAY_PG_STATEMENT_TIMEOUT_MS", default_value_t = 5000)]
+    pub pg_statement_timeout_ms: u64,
+
     /// Networks whose addresses are accepted (comma list of mainnet, testnet).
     #[arg(long, env = "CAUSEWAY_ACCEPTED_NETWORKS", default_value = "mainnet,testnet", value_parser = parse_networks)]
     pub accepted_networks: Networks,

@@ -239,3 +239,28 @@ async fn metered_transfer_folds_into_postgres_and_still_limits_reads() {
     let (status, body) = server.get_query("/get", &[("key", "k")]).await;
     assert_error(status, &body, 402, "bandwidth_exhausted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_stuck_on_a_lock_answers_503_instead_of_hanging() {
+    let real = RealBackends::fresh().await;
+    let mut config = test_config();
+    real.apply(&mut config);
+    config.pg_statement_timeout_ms = 300;
+    let server = TestServer::from_config(config, Some(real.clone())).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v1", &nonce).await.0, 201);
+    // Another session holds the pair's row lock.
+    let mut blocker = real.sql().await;
+    let tx = blocker.transaction().await.unwrap();
+    tx.execute("SELECT 1 FROM pairs WHERE key = 'k' FOR UPDATE", &[])
+        .await
+        .unwrap();
+    let (status, body) = server.put(&owner, "k", "v2", &nonce).await;
+    assert_error(status, &body, 503, "unavailable");
+    tx.rollback().await.unwrap();
+    // The cancelled request did not burn its signature.
+    let (status, body) = server.put(&owner, "k", "v2", &nonce).await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -14,6 +14,14 @@ pub fn pool(database_url: &str, config: &Config) -> Result<Pool, BackendError> {
     if pg.get_connect_timeout().is_none() {
         pg.connect_timeout(config.backend_timeout());
     }
+    // A statement stuck on a lock or a sick server is cancelled (SQLSTATE 57014, a 503)
+    // instead of holding the request and a pooled connection forever.
+    let options = format!(
+        "{} -c statement_timeout={}",
+        pg.get_options().unwrap_or_default(),
+        config.pg_statement_timeout_ms
+    );
+    pg.options(options.trim());
     let manager = Manager::from_config(
         pg,
         NoTls,
