@@ -9,6 +9,7 @@ use poem::{Endpoint, EndpointExt, Server};
 
 use crate::api;
 use crate::backend::Backends;
+use crate::chain::deposit::DepositError;
 use crate::config::Config;
 use crate::jobs;
 use crate::service::{Clock, Service};
@@ -29,10 +30,15 @@ pub struct Running {
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-pub fn build(config: Config, backends: &Backends, clock: Arc<dyn Clock>) -> App {
+/// Fails only on invalid settings (a bad deposit key), before anything listens.
+pub fn build(
+    config: Config,
+    backends: &Backends,
+    clock: Arc<dyn Clock>,
+) -> Result<App, DepositError> {
     let config = Arc::new(config);
-    let service = Service::new(backends, config.clone(), clock);
-    App { service, config }
+    let service = Service::new(backends, config.clone(), clock)?;
+    Ok(App { service, config })
 }
 
 impl App {

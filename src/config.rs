@@ -100,6 +100,19 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_PRICE_SATS", default_value_t = 10_000)]
     pub price_sats: i64,
 
+    /// The operator's BIP-32 extended public key (xpub/tpub) deposit addresses derive from;
+    /// unset disables payments (/address answers 501).
+    #[arg(long, env = "CAUSEWAY_DEPOSIT_XPUB", hide_env_values = true)]
+    pub deposit_xpub: Option<String>,
+
+    /// Deposit address type: p2wpkh (bc1q…) or p2pkh (1…).
+    #[arg(long, env = "CAUSEWAY_DEPOSIT_ADDRESS_TYPE", default_value = "p2wpkh")]
+    pub deposit_address_type: String,
+
+    /// Network of the deposit addresses: mainnet or testnet (must match the xpub).
+    #[arg(long, env = "CAUSEWAY_DEPOSIT_NETWORK", default_value = "mainnet")]
+    pub deposit_network: String,
+
     /// Storage capacity this deployment sells, in bytes (reported by /status).
     #[arg(
         long,

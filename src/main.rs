@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use causeway::auth::Address;
 use causeway::backend::{migrate, postgres, Backends};
 use causeway::config::Config;
 use causeway::service::SystemClock;
@@ -31,6 +32,17 @@ enum Command {
     Migrate,
     /// Print the generated OpenAPI document.
     Openapi,
+    /// Credit an account (a negative amount debits it): off-chain payments and refunds.
+    Credit {
+        /// The account's address.
+        address: String,
+        /// Satoshis; negative to debit.
+        #[arg(allow_negative_numbers = true)]
+        sats: i64,
+        /// Why, kept on the ledger row.
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +56,14 @@ async fn main() -> ExitCode {
         Command::Migrate => {
             telemetry::init_logging(&cli.config.log_format);
             exit_on_error(migrate_only(&cli.config).await)
+        }
+        Command::Credit {
+            address,
+            sats,
+            memo,
+        } => {
+            telemetry::init_logging(&cli.config.log_format);
+            exit_on_error(credit(cli.config, &address, sats, &memo).await)
         }
         Command::Serve => {
             telemetry::init_logging(&cli.config.log_format);
@@ -74,6 +94,25 @@ async fn migrate_only(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn credit(config: Config, address: &str, sats: i64, memo: &str) -> anyhow::Result<()> {
+    if config.database_url.is_none() {
+        anyhow::bail!(
+            "credit needs DATABASE_URL and REDIS_URL: the memory backend keeps no accounts"
+        );
+    }
+    let backends = Backends::connect(&config).await?;
+    let accepted = config.accepted_networks.0.clone();
+    let account = Address::parse(address, &accepted)
+        .map_err(|err| anyhow::anyhow!("bad address {address:?}: {err}"))?;
+    let app = app::build(config, &backends, Arc::new(SystemClock))?;
+    let balance = app.service.credit(&account, sats, memo).await?;
+    println!(
+        "{}",
+        serde_json::json!({"address": account.as_str(), "balance": balance})
+    );
+    Ok(())
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let backends = Backends::connect(&config).await?;
     if backends.embedded {
@@ -82,7 +121,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
              and all data is lost when this process exits"
         );
     }
-    let app = app::build(config, &backends, Arc::new(SystemClock));
+    let app = app::build(config, &backends, Arc::new(SystemClock))?;
     let running = app.start(shutdown_signal()).await?;
     tracing::info!(
         public = %running.public_addr,

@@ -4,7 +4,10 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(format: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr so stdout carries only a command's own output (`credit`, `openapi`).
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second init (tests building several apps) is harmless: the first one stays.
     let _ = if format == "text" {
         builder.try_init()

@@ -55,7 +55,8 @@ pub enum ApiError {
     /// `bad_nonce`, `bad_signature` or `replayed`.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
-    /// `insufficient_storage`, `bandwidth_exhausted` or `bucket_expired`: buy a bucket.
+    /// `insufficient_storage`, `bandwidth_exhausted`, `bucket_expired` (buy a bucket) or
+    /// `insufficient_funds`.
     #[oai(status = 402)]
     PaymentRequired(Json<ErrorBody>),
     /// `unknown_account`, `not_authorized` or `key_owned_by_other`.
@@ -64,6 +65,9 @@ pub enum ApiError {
     /// `not_found`.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// `payments_disabled`: no deposit key is configured.
+    #[oai(status = 501)]
+    NotImplemented(Json<ErrorBody>),
     /// `internal`: a bug; the request may be retried.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -106,6 +110,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::BucketExpired { price_sats } => {
                 ApiError::payment("bucket_expired", reason, price_sats)
             }
+            ServiceError::InsufficientFunds { .. } => {
+                ApiError::PaymentRequired(body("insufficient_funds"))
+            }
+            ServiceError::PaymentsDisabled => ApiError::NotImplemented(body("payments_disabled")),
             ServiceError::Unavailable(why) => {
                 tracing::warn!(error = %why, "backing service unavailable");
                 ApiError::Unavailable(body("unavailable"))

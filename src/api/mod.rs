@@ -7,6 +7,7 @@ mod body_limit;
 mod error;
 mod info;
 mod params;
+mod payments;
 mod storage;
 
 use poem::{Endpoint, EndpointExt, Route};
@@ -22,11 +23,18 @@ enum Tag {
     Storage,
     /// Nonces, accounts and buckets.
     Accounts,
+    /// Deposits, balances and buying buckets.
+    Payments,
     /// Service information.
     Info,
 }
 
-pub type Apis = (storage::StorageApi, accounts::AccountsApi, info::InfoApi);
+pub type Apis = (
+    storage::StorageApi,
+    accounts::AccountsApi,
+    payments::PaymentsApi,
+    info::InfoApi,
+);
 
 /// The typed endpoints as one OpenAPI service; its `spec()` is the committed document.
 pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
@@ -36,6 +44,9 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
                 service: service.clone(),
             },
             accounts::AccountsApi {
+                service: service.clone(),
+            },
+            payments::PaymentsApi {
                 service: service.clone(),
             },
             info::InfoApi { service },

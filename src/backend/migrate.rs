@@ -4,7 +4,10 @@
 use deadpool_postgres::Pool;
 
 /// Every migration, in order; the number is the version recorded once applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/0001_core.sql")),
+    (2, include_str!("../../migrations/0002_payments.sql")),
+];
 
 /// Any fixed number, shared by every replica of every version of Causeway.
 const MIGRATION_LOCK: i64 = 0x6361_7573_6577_6179;

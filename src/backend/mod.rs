@@ -9,12 +9,13 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::metering::{MemoryMeter, RedisMeter, TransferMeter};
 use crate::nonces::{MemoryNonces, NonceStore, RedisNonces};
-use crate::store::{MemoryStore, PostgresStore, Store};
+use crate::store::{Ledger, MemoryStore, PostgresStore, Store};
 
 /// The backing services one replica talks to.
 #[derive(Clone)]
 pub struct Backends {
     pub store: Arc<dyn Store>,
+    pub ledger: Arc<dyn Ledger>,
     pub nonces: Arc<dyn NonceStore>,
     pub meter: Arc<dyn TransferMeter>,
     /// True when nothing survives a restart.
@@ -34,8 +35,10 @@ pub enum BackendError {
 impl Backends {
     /// The embedded backend: everything in this process's memory.
     pub fn memory() -> Backends {
+        let store = Arc::new(MemoryStore::new());
         Backends {
-            store: Arc::new(MemoryStore::new()),
+            store: store.clone(),
+            ledger: store,
             nonces: Arc::new(MemoryNonces::new()),
             meter: Arc::new(MemoryMeter::new()),
             embedded: true,
@@ -52,8 +55,10 @@ impl Backends {
                     .await
                     .map_err(|e| BackendError::Postgres(e.to_string()))?;
                 let redis = redis::RedisLink::new(redis_url, config)?;
+                let store = Arc::new(PostgresStore::new(pool));
                 Ok(Backends {
-                    store: Arc::new(PostgresStore::new(pool)),
+                    store: store.clone(),
+                    ledger: store,
                     nonces: Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
                     meter: Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
                     embedded: false,

@@ -50,6 +50,8 @@ pub struct Bucket {
     pub bytes_used: i64,
     pub transfer_total: i64,
     pub transfer_used: i64,
+    /// What the bucket cost (0 for a free one); a pending bucket is activated once paid.
+    pub price_sats: i64,
 }
 
 impl Bucket {

@@ -28,6 +28,10 @@ pub enum ServiceError {
     BandwidthExhausted { price_sats: i64 },
     #[error("The bucket holding this key expired; buy a bucket.")]
     BucketExpired { price_sats: i64 },
+    #[error("The balance does not cover this; deposit first.")]
+    InsufficientFunds { balance: i64 },
+    #[error("Payments are not configured on this server.")]
+    PaymentsDisabled,
     #[error("A backing service is unavailable; nothing was changed. Retry shortly.")]
     Unavailable(String),
     #[error("Internal error.")]

@@ -3,6 +3,7 @@
 mod accounts;
 mod clock;
 mod error;
+mod payments;
 mod signed;
 mod storage;
 
@@ -10,37 +11,57 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::backend::Backends;
+use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
 use crate::config::Config;
 use crate::metering::TransferMeter;
 use crate::nonces::NonceStore;
-use crate::store::Store;
+use crate::store::{Ledger, Store};
 
 pub use accounts::{FreeBucketOutcome, FreeBucketRequest, NonceRequest, Status};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ServiceError;
+pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
 pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 
 /// The service every endpoint calls; cheap to clone.
 #[derive(Clone)]
 pub struct Service {
     store: Arc<dyn Store>,
+    ledger: Arc<dyn Ledger>,
     nonces: Arc<dyn NonceStore>,
     meter: Arc<dyn TransferMeter>,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
+    /// The operator's deposit key; None when payments are disabled.
+    deposits: Option<DepositKeys>,
     started: Instant,
 }
 
 impl Service {
-    pub fn new(backends: &Backends, config: Arc<Config>, clock: Arc<dyn Clock>) -> Service {
-        Service {
+    /// The service over `backends`; fails when the deposit settings are invalid.
+    pub fn new(
+        backends: &Backends,
+        config: Arc<Config>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Service, DepositError> {
+        let deposits = match &config.deposit_xpub {
+            Some(xpub) => Some(deposit_keys(xpub, &config)?),
+            None => None,
+        };
+        Ok(Service {
             store: backends.store.clone(),
+            ledger: backends.ledger.clone(),
             nonces: backends.nonces.clone(),
             meter: backends.meter.clone(),
             config,
             clock,
+            deposits,
             started: Instant::now(),
-        }
+        })
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn config(&self) -> &Config {
@@ -79,10 +100,26 @@ impl Service {
     /// A service on the memory backend with default settings, for generating the API
     /// document without any backing service.
     pub fn detached() -> Service {
-        Service::new(
-            &Backends::memory(),
-            Arc::new(Config::defaults()),
-            Arc::new(SystemClock),
-        )
+        let backends = Backends::memory();
+        Service {
+            store: backends.store,
+            ledger: backends.ledger,
+            nonces: backends.nonces,
+            meter: backends.meter,
+            config: Arc::new(Config::defaults()),
+            clock: Arc::new(SystemClock),
+            deposits: None,
+            started: Instant::now(),
+        }
     }
+}
+
+fn deposit_keys(xpub: &str, config: &Config) -> Result<DepositKeys, DepositError> {
+    let kind = DepositKind::parse(&config.deposit_address_type).ok_or(DepositError::UnknownKind)?;
+    let net = match config.deposit_network.to_ascii_lowercase().as_str() {
+        "mainnet" => DepositNet::Mainnet,
+        "testnet" => DepositNet::Testnet,
+        _ => return Err(DepositError::UnknownNetwork),
+    };
+    DepositKeys::new(xpub, kind, net)
 }

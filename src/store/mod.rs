@@ -1,8 +1,10 @@
-//! The durable state behind one small trait: accounts, delegates, buckets and pairs.
+//! The durable state behind small traits: `Store` (accounts, delegates, buckets, pairs) and
+//! `Ledger` (balances, purchases).
 //!
 //! Two implementations sit side by side: `postgres` for deployments and `memory` for the
 //! zero-setup quick start and fast unit tests. Both run the same conformance suite.
 
+mod ledger;
 mod memory;
 mod postgres;
 
@@ -11,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{Account, Bucket, BucketTerms};
 
+pub use ledger::{Entry, Ledger, LedgerEntry, Posted};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 

@@ -88,6 +88,8 @@ pub struct TestServer {
     pub admin: String,
     pub http: reqwest::Client,
     pub real: Option<RealBackends>,
+    /// The server's service, for what has no HTTP endpoint (operator credits).
+    pub service: causeway::service::Service,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -121,7 +123,8 @@ impl TestServer {
     /// A server with exactly this configuration (e.g. a second replica of another).
     pub async fn from_config(config: Config, real: Option<RealBackends>) -> TestServer {
         let backends = Backends::connect(&config).await.expect("backends connect");
-        let app = app::build(config, &backends, Arc::new(SystemClock));
+        let app = app::build(config, &backends, Arc::new(SystemClock)).expect("valid settings");
+        let service = app.service.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let running = app
             .start(async {
@@ -134,6 +137,7 @@ impl TestServer {
             admin: format!("http://{}", running.admin_addr),
             http: reqwest::Client::new(),
             real,
+            service,
             stop: Some(stop),
         }
     }
@@ -212,6 +216,17 @@ impl TestServer {
     pub async fn put(&self, owner: &Signer, key: &str, value: &str, nonce: &str) -> (u16, Value) {
         self.post_form("/put", &put_form(owner, key, value, nonce))
             .await
+    }
+
+    /// The account's ledger deltas, oldest first.
+    pub async fn service_ledger(&self, owner: &Signer) -> Vec<i64> {
+        self.service
+            .ledger_of(&owner.address)
+            .await
+            .expect("ledger")
+            .iter()
+            .map(|e| e.delta_sats)
+            .collect()
     }
 
     /// The free bytes of each of the account's buckets (with `free_buckets = 1`, /request

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+mod ledger;
+
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
 
@@ -25,6 +27,9 @@ struct State {
     enrollment_proofs: HashMap<(i64, String), usize>,
     buckets: Vec<Bucket>,
     pairs: HashMap<String, Pair>,
+    balances: HashMap<i64, i64>,
+    ledger: Vec<ledger::LedgerRow>,
+    deposit_addresses: HashMap<i64, String>,
 }
 
 struct Pair {
@@ -204,6 +209,7 @@ impl Store for MemoryStore {
             bytes_used: 0,
             transfer_total: terms.transfer_total,
             transfer_used: 0,
+            price_sats: 0,
         };
         state.buckets.push(bucket.clone());
         Ok(Some(bucket))

@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
+mod ledger;
+
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
 
@@ -21,7 +23,7 @@ impl PostgresStore {
         PostgresStore { pool }
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+    pub(super) async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
     }
 }
@@ -31,11 +33,16 @@ fn pool_error(err: PoolError) -> StoreError {
 }
 
 /// Connection trouble is `Unavailable` (503, retry later); a refused statement is a bug.
-fn db_error(err: tokio_postgres::Error) -> StoreError {
+pub(super) fn db_error(err: tokio_postgres::Error) -> StoreError {
+    // The database's own message says which statement failed and why; keep it for the log.
+    let why = match err.as_db_error() {
+        Some(db) => format!("postgresql {}: {}", db.code().code(), db.message()),
+        None => format!("postgresql: {err}"),
+    };
     match err.code() {
-        Some(code) if is_transient(code) => StoreError::Unavailable(format!("postgresql: {err}")),
-        Some(_) => StoreError::Internal(format!("postgresql: {err}")),
-        None => StoreError::Unavailable(format!("postgresql: {err}")),
+        Some(code) if is_transient(code) => StoreError::Unavailable(why),
+        Some(_) => StoreError::Internal(why),
+        None => StoreError::Unavailable(why),
     }
 }
 
@@ -54,10 +61,10 @@ fn is_lost_race(err: &tokio_postgres::Error) -> bool {
     )
 }
 
-const BUCKET_COLUMNS: &str = "id, account_id, created_at, expires_at, status, free, \
-     bytes_total, bytes_used, transfer_total, transfer_used";
+pub(super) const BUCKET_COLUMNS: &str = "id, account_id, created_at, expires_at, status, free, \
+     bytes_total, bytes_used, transfer_total, transfer_used, price_sats";
 
-fn bucket_from_row(row: &Row, offset: usize) -> Result<Bucket, StoreError> {
+pub(super) fn bucket_from_row(row: &Row, offset: usize) -> Result<Bucket, StoreError> {
     let status: String = row.get(offset + 4);
     Ok(Bucket {
         id: row.get(offset),
@@ -71,6 +78,7 @@ fn bucket_from_row(row: &Row, offset: usize) -> Result<Bucket, StoreError> {
         bytes_used: row.get(offset + 7),
         transfer_total: row.get(offset + 8),
         transfer_used: row.get(offset + 9),
+        price_sats: row.get(offset + 10),
     })
 }
 

@@ -1,0 +1,3 @@
+//! Bitcoin-side helpers: watch-only deposit address derivation.
+
+pub mod deposit;

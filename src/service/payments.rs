@@ -1,0 +1,228 @@
+//! Paying for hosting: deposit addresses, balances, buying buckets, operator credits.
+
+use time::Duration;
+
+use super::{Service, ServiceError};
+use crate::auth::{verify_signed_message, Address, Signature};
+use crate::domain::{Account, Bucket, BucketTerms, Nonce};
+use crate::store::{Entry, LedgerEntry, Posted};
+
+/// `/address`: register (or update) an account's contact and get its deposit address.
+#[derive(Debug, Clone)]
+pub struct RegisterRequest {
+    pub address: Address,
+    pub contact: String,
+    /// The account's signature over `contact + address` (or the older `contact + "," + address`).
+    pub signature: Signature,
+}
+
+/// `/balance`: signed over `address + nonce`.
+#[derive(Debug, Clone)]
+pub struct BalanceRequest {
+    pub address: Address,
+    pub nonce: Nonce,
+    pub signature: Signature,
+}
+
+/// `/buy` in either shape; `signed` (nonce, signature over `address + contact + nonce`)
+/// lets the balance pay at once.
+#[derive(Debug, Clone)]
+pub struct BuyRequest {
+    pub owner: Address,
+    pub delegate: Option<Address>,
+    pub contact: Option<String>,
+    pub signed: Option<(Nonce, Signature)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyOutcome {
+    /// The account's deposit address; None when payments are disabled.
+    pub deposit_address: Option<String>,
+    pub price_sats: i64,
+    pub bucket: Bucket,
+    pub buckets: Vec<Bucket>,
+}
+
+impl Service {
+    pub fn payments_enabled(&self) -> bool {
+        self.deposits.is_some()
+    }
+
+    pub async fn register(&self, request: RegisterRequest) -> Result<String, ServiceError> {
+        if self.deposits.is_none() {
+            return Err(ServiceError::PaymentsDisabled);
+        }
+        let address = request.address.as_str();
+        let published = format!("{}{address}", request.contact);
+        let older = format!("{},{address}", request.contact);
+        verify_signed_message(&request.address, &published, &request.signature)
+            .or_else(|_| verify_signed_message(&request.address, &older, &request.signature))
+            .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+        let account = self
+            .store
+            .upsert_account(address, Some(&request.contact))
+            .await?;
+        self.deposit_address(&account)
+            .await?
+            .ok_or(ServiceError::PaymentsDisabled)
+    }
+
+    /// The account's deposit address (the xpub's child at the account's index), recorded so
+    /// the payment watcher can map received coins back to the account.
+    async fn deposit_address(&self, account: &Account) -> Result<Option<String>, ServiceError> {
+        let Some(keys) = &self.deposits else {
+            return Ok(None);
+        };
+        let index = u32::try_from(account.id).map_err(|_| {
+            ServiceError::Internal(format!("account index {} too large", account.id))
+        })?;
+        let address = keys
+            .address_at(index)
+            .map_err(|err| ServiceError::Internal(err.to_string()))?;
+        self.ledger
+            .set_deposit_address(account.id, &address)
+            .await?;
+        Ok(Some(address))
+    }
+
+    pub async fn balance(&self, request: BalanceRequest) -> Result<i64, ServiceError> {
+        let account = self
+            .store
+            .find_account(request.address.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        let message = format!("{}{}", request.address, request.nonce);
+        // Admitted and never released: reading a balance changes nothing to retry.
+        self.admit(
+            &account,
+            &request.address,
+            &request.nonce,
+            &message,
+            &request.signature,
+            None,
+        )
+        .await?;
+        Ok(self.ledger.balance(account.id).await?)
+    }
+
+    pub async fn buy(&self, request: BuyRequest) -> Result<BuyOutcome, ServiceError> {
+        let contact = request.contact.clone().unwrap_or_default();
+        let signed_ok = match &request.signed {
+            Some((nonce, signature)) => {
+                // Verify before anything is created, so a forged purchase leaves no trace.
+                let message = format!("{}{contact}{nonce}", request.owner);
+                verify_signed_message(&request.owner, &message, signature)
+                    .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+                Some((nonce, signature, message))
+            }
+            None => None,
+        };
+        let account = self
+            .store
+            .upsert_account(request.owner.as_str(), request.contact.as_deref())
+            .await?;
+        if let Some(delegate) = &request.delegate {
+            self.store
+                .add_delegate(account.id, delegate.as_str(), false)
+                .await?;
+        }
+        let pay_now = match signed_ok {
+            Some((nonce, signature, message)) => {
+                self.admit(&account, &request.owner, nonce, &message, signature, None)
+                    .await?;
+                true
+            }
+            None => false,
+        };
+        let price = self.price_sats();
+        let bucket = self
+            .ledger
+            .buy_bucket(
+                account.id,
+                self.paid_bucket_terms(),
+                price,
+                pay_now,
+                self.clock.now(),
+            )
+            .await?;
+        let deposit_address = self.deposit_address(&account).await?;
+        let buckets = self.store.buckets(account.id).await?;
+        Ok(BuyOutcome {
+            deposit_address,
+            price_sats: price,
+            bucket,
+            buckets,
+        })
+    }
+
+    fn paid_bucket_terms(&self) -> BucketTerms {
+        BucketTerms {
+            bytes_total: self.config.bucket_bytes,
+            transfer_total: self.config.bucket_transfer_bytes,
+            term: Duration::days(self.config.bucket_term_days),
+            free: false,
+        }
+    }
+
+    /// An operator's credit (positive) or debit (negative) with a memo; pending buckets the
+    /// new balance covers are paid. Returns the new balance.
+    pub async fn credit(
+        &self,
+        address: &Address,
+        sats: i64,
+        memo: &str,
+    ) -> Result<i64, ServiceError> {
+        if sats == 0 {
+            return Err(ServiceError::BadRequest("amount must not be zero".into()));
+        }
+        let account = self
+            .store
+            .find_account(address.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        let entry = if sats > 0 {
+            Entry::Credit
+        } else {
+            Entry::Debit
+        };
+        match self
+            .ledger
+            .post(account.id, sats, entry, memo, self.clock.now())
+            .await?
+        {
+            Posted::Done { balance, .. } => Ok(balance),
+            Posted::Insufficient { balance } => Err(ServiceError::InsufficientFunds { balance }),
+        }
+    }
+}
+
+impl Service {
+    /// The account's ledger, oldest first (operators and tests).
+    pub async fn ledger_of(&self, address: &Address) -> Result<Vec<LedgerEntry>, ServiceError> {
+        let account = self
+            .store
+            .find_account(address.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)?;
+        Ok(self.ledger.entries(account.id).await?)
+    }
+}
+
+/// Satoshis as the decimal BTC string the Rein client prints.
+pub fn btc_string(sats: i64) -> String {
+    let sign = if sats < 0 { "-" } else { "" };
+    let sats = sats.unsigned_abs();
+    format!("{sign}{}.{:08}", sats / 100_000_000, sats % 100_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn btc_strings_have_eight_decimals() {
+        assert_eq!(btc_string(10_000), "0.00010000");
+        assert_eq!(btc_string(123_456_789), "1.23456789");
+        assert_eq!(btc_string(0), "0.00000000");
+    }
+}

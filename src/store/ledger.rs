@@ -1,0 +1,97 @@
+//! Money behind one small trait: balances, the append-only ledger, buying and activating buckets.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::domain::{Bucket, BucketTerms};
+
+/// Why a balance changed; each is one ledger row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// Coins received at the account's deposit address.
+    Deposit,
+    /// A bucket paid for.
+    Purchase,
+    /// An operator's credit (off-chain payment).
+    Credit,
+    /// An operator's debit (refund paid out off-chain).
+    Debit,
+}
+
+impl Entry {
+    pub fn parse(text: &str) -> Option<Entry> {
+        match text {
+            "deposit" => Some(Entry::Deposit),
+            "purchase" => Some(Entry::Purchase),
+            "credit" => Some(Entry::Credit),
+            "debit" => Some(Entry::Debit),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entry::Deposit => "deposit",
+            Entry::Purchase => "purchase",
+            Entry::Credit => "credit",
+            Entry::Debit => "debit",
+        }
+    }
+}
+
+/// One ledger row as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub delta_sats: i64,
+    pub balance_after: i64,
+    pub entry: Entry,
+    pub bucket_id: Option<i64>,
+    pub memo: String,
+    pub at: OffsetDateTime,
+}
+
+/// The outcome of a balance change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    /// Posted; pending buckets the new balance covered were paid and activated.
+    Done {
+        balance: i64,
+        activated: Vec<Bucket>,
+    },
+    /// Refused: it would take the balance below zero.
+    Insufficient { balance: i64 },
+}
+
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    async fn balance(&self, account_id: i64) -> Result<i64, StoreError>;
+
+    /// The account's ledger, oldest first.
+    async fn entries(&self, account_id: i64) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    /// Adds `delta` (negative for a debit) with its ledger row, then pays pending buckets
+    /// oldest first while the balance covers them; all in one transaction.
+    async fn post(
+        &self,
+        account_id: i64,
+        delta: i64,
+        entry: Entry,
+        memo: &str,
+        now: OffsetDateTime,
+    ) -> Result<Posted, StoreError>;
+
+    /// Adds a bucket at `price`: paid from the balance and active at once when `pay_now`
+    /// and the balance covers it, otherwise pending until deposits cover it.
+    async fn buy_bucket(
+        &self,
+        account_id: i64,
+        terms: BucketTerms,
+        price: i64,
+        pay_now: bool,
+        now: OffsetDateTime,
+    ) -> Result<Bucket, StoreError>;
+
+    /// Records the account's deposit address (derived from its id, so always the same).
+    async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError>;
+}

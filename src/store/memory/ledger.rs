@@ -1,0 +1,177 @@
+//! The in-memory ledger: the same rules as PostgreSQL's, under the store's one lock.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{MemoryStore, State};
+use crate::domain::{Bucket, BucketStatus, BucketTerms};
+use crate::store::{Entry, Ledger, LedgerEntry, Posted, StoreError};
+
+/// One ledger row, kept so the memory backend records money as PostgreSQL does.
+#[derive(Debug, Clone)]
+pub(super) struct LedgerRow {
+    account_id: i64,
+    entry: LedgerEntry,
+}
+
+impl State {
+    fn balance_of(&self, account_id: i64) -> i64 {
+        self.balances.get(&account_id).copied().unwrap_or(0)
+    }
+
+    fn record(
+        &mut self,
+        account_id: i64,
+        delta: i64,
+        entry: Entry,
+        memo: &str,
+        at: OffsetDateTime,
+    ) {
+        self.record_for(account_id, delta, entry, None, memo, at);
+    }
+
+    fn record_for(
+        &mut self,
+        account_id: i64,
+        delta: i64,
+        entry: Entry,
+        bucket_id: Option<i64>,
+        memo: &str,
+        at: OffsetDateTime,
+    ) {
+        if delta != 0 {
+            let balance = self.balances.entry(account_id).or_insert(0);
+            *balance += delta;
+            let balance_after = *balance;
+            self.ledger.push(LedgerRow {
+                account_id,
+                entry: LedgerEntry {
+                    delta_sats: delta,
+                    balance_after,
+                    entry,
+                    bucket_id,
+                    memo: memo.to_owned(),
+                    at,
+                },
+            });
+        }
+    }
+
+    fn pay_pending(&mut self, account_id: i64, now: OffsetDateTime) -> Vec<Bucket> {
+        let mut activated = Vec::new();
+        let pending: Vec<i64> = self
+            .buckets
+            .iter()
+            .filter(|b| b.account_id == account_id && b.status == BucketStatus::Pending)
+            .map(|b| b.id)
+            .collect();
+        for bucket_id in pending {
+            let Some(price) = self.bucket_mut(bucket_id).map(|b| b.price_sats) else {
+                continue;
+            };
+            if self.balance_of(account_id) < price {
+                break;
+            }
+            self.record_for(
+                account_id,
+                -price,
+                Entry::Purchase,
+                Some(bucket_id),
+                "",
+                now,
+            );
+            if let Some(bucket) = self.bucket_mut(bucket_id) {
+                let term = bucket.expires - bucket.created;
+                bucket.status = BucketStatus::Active;
+                bucket.created = now;
+                bucket.expires = now + term;
+                activated.push(bucket.clone());
+            }
+        }
+        activated
+    }
+}
+
+#[async_trait]
+impl Ledger for MemoryStore {
+    async fn balance(&self, account_id: i64) -> Result<i64, StoreError> {
+        Ok(self.lock()?.balance_of(account_id))
+    }
+
+    async fn entries(&self, account_id: i64) -> Result<Vec<LedgerEntry>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .ledger
+            .iter()
+            .filter(|row| row.account_id == account_id)
+            .map(|row| row.entry.clone())
+            .collect())
+    }
+
+    async fn post(
+        &self,
+        account_id: i64,
+        delta: i64,
+        entry: Entry,
+        memo: &str,
+        now: OffsetDateTime,
+    ) -> Result<Posted, StoreError> {
+        let mut state = self.lock()?;
+        let balance = state.balance_of(account_id);
+        if balance + delta < 0 {
+            return Ok(Posted::Insufficient { balance });
+        }
+        state.record(account_id, delta, entry, memo, now);
+        let activated = if delta > 0 {
+            state.pay_pending(account_id, now)
+        } else {
+            Vec::new()
+        };
+        Ok(Posted::Done {
+            balance: state.balance_of(account_id),
+            activated,
+        })
+    }
+
+    async fn buy_bucket(
+        &self,
+        account_id: i64,
+        terms: BucketTerms,
+        price: i64,
+        pay_now: bool,
+        now: OffsetDateTime,
+    ) -> Result<Bucket, StoreError> {
+        let mut state = self.lock()?;
+        let paid = pay_now && state.balance_of(account_id) >= price;
+        let id = state.buckets.len() as i64 + 1;
+        if paid {
+            state.record_for(account_id, -price, Entry::Purchase, Some(id), "", now);
+        }
+        let bucket = Bucket {
+            id,
+            account_id,
+            created: now,
+            expires: now + terms.term,
+            status: if paid {
+                BucketStatus::Active
+            } else {
+                BucketStatus::Pending
+            },
+            free: terms.free,
+            bytes_total: terms.bytes_total,
+            bytes_used: 0,
+            transfer_total: terms.transfer_total,
+            transfer_used: 0,
+            price_sats: price,
+        };
+        state.buckets.push(bucket.clone());
+        Ok(bucket)
+    }
+
+    async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {
+        self.lock()?
+            .deposit_addresses
+            .insert(account_id, address.to_owned());
+        Ok(())
+    }
+}
