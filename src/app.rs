@@ -9,10 +9,10 @@ use poem::{Endpoint, EndpointExt, Server};
 
 use crate::api;
 use crate::backend::Backends;
-use crate::chain::deposit::DepositError;
 use crate::config::Config;
 use crate::jobs;
-use crate::service::{Clock, Service};
+use crate::mail::{MailError, Mailer};
+use crate::service::{Clock, Service, SettingsError};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -30,14 +30,29 @@ pub struct Running {
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Fails only on invalid settings (a bad deposit key), before anything listens.
+/// Settings that can not work, found before anything listens.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Service(#[from] SettingsError),
+    #[error("SMTP settings: {0}")]
+    Mail(#[from] MailError),
+}
+
+/// How long one SMTP conversation may take before the mail is retried later.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub fn build(
     config: Config,
     backends: &Backends,
     clock: Arc<dyn Clock>,
-) -> Result<App, DepositError> {
+) -> Result<App, BuildError> {
     let config = Arc::new(config);
-    let service = Service::new(backends, config.clone(), clock)?;
+    let mut service = Service::new(backends, config.clone(), clock)?;
+    if let Some(url) = &config.smtp_url {
+        let mailer = Mailer::new(url, &config.smtp_from, SMTP_TIMEOUT)?;
+        service = service.with_mailer(Arc::new(mailer));
+    }
     Ok(App { service, config })
 }
 
@@ -60,12 +75,11 @@ impl App {
             .await?;
         let public_addr = socket_addr(&public)?;
         let admin_addr = socket_addr(&admin)?;
-        let jobs = (!self.config.no_jobs).then(|| {
-            jobs::spawn_metering_fold(
-                self.service.clone(),
-                Duration::from_secs(self.config.metering_fold_secs),
-            )
-        });
+        let jobs = if self.config.no_jobs {
+            Vec::new()
+        } else {
+            jobs::spawn_all(&self.service)
+        };
         let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
         let admin_server = Server::new_with_acceptor(admin).run_with_graceful_shutdown(
             api::admin::routes(self.service.clone()),
@@ -82,8 +96,8 @@ impl App {
         );
         let handle = tokio::spawn(async move {
             let served = public_server.await;
-            if let Some(jobs) = jobs {
-                jobs.abort();
+            for job in jobs {
+                job.abort();
             }
             let _ = stop_admin.send(());
             let _ = admin_task.await;

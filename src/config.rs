@@ -113,6 +113,64 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_DEPOSIT_NETWORK", default_value = "mainnet")]
     pub deposit_network: String,
 
+    /// The operator's Bitcoin Core JSON-RPC URL (http://host:8332); unset disables the
+    /// payment watcher.
+    #[arg(long, env = "CAUSEWAY_BITCOIND_URL")]
+    pub bitcoind_url: Option<String>,
+
+    /// Bitcoin Core RPC user (with CAUSEWAY_BITCOIND_PASSWORD), instead of a cookie file.
+    #[arg(long, env = "CAUSEWAY_BITCOIND_USER")]
+    pub bitcoind_user: Option<String>,
+
+    /// Bitcoin Core RPC password.
+    #[arg(long, env = "CAUSEWAY_BITCOIND_PASSWORD", hide_env_values = true)]
+    pub bitcoind_password: Option<String>,
+
+    /// Bitcoin Core's `.cookie` file, read at each call (a node restart writes a new one).
+    #[arg(long, env = "CAUSEWAY_BITCOIND_COOKIE")]
+    pub bitcoind_cookie: Option<std::path::PathBuf>,
+
+    /// Milliseconds to wait for the node before giving up on a call.
+    #[arg(long, env = "CAUSEWAY_BITCOIND_TIMEOUT_MS", default_value_t = 5000)]
+    pub bitcoind_timeout_ms: u64,
+
+    /// Confirmations a deposit needs before it is credited.
+    #[arg(long, env = "CAUSEWAY_MINCONF", default_value_t = 1)]
+    pub minconf: u32,
+
+    /// Seconds between polls of the node for deposits.
+    #[arg(long, env = "CAUSEWAY_PAYMENTS_POLL_SECS", default_value_t = 30)]
+    pub payments_poll_secs: u64,
+
+    /// Days an expired bucket's stranded pairs are kept before they are deleted.
+    #[arg(long, env = "CAUSEWAY_EXPIRED_RETENTION_DAYS", default_value_t = 30)]
+    pub expired_retention_days: i64,
+
+    /// Seconds between expiry passes.
+    #[arg(long, env = "CAUSEWAY_EXPIRY_INTERVAL_SECS", default_value_t = 60)]
+    pub expiry_interval_secs: u64,
+
+    /// SMTP server for notices: smtp://host:port, smtp://user:pass@host:port?tls=required,
+    /// or smtps://user:pass@host:port; unset keeps mail queued.
+    #[arg(long, env = "CAUSEWAY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of notices.
+    #[arg(
+        long,
+        env = "CAUSEWAY_SMTP_FROM",
+        default_value = "Causeway <noreply@localhost>"
+    )]
+    pub smtp_from: String,
+
+    /// Seconds between outbox drains.
+    #[arg(long, env = "CAUSEWAY_MAIL_INTERVAL_SECS", default_value_t = 10)]
+    pub mail_interval_secs: u64,
+
+    /// Attempts to deliver one mail before giving up on it.
+    #[arg(long, env = "CAUSEWAY_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: i32,
+
     /// Storage capacity this deployment sells, in bytes (reported by /status).
     #[arg(
         long,

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod config;
 pub mod domain;
 pub mod jobs;
+pub mod mail;
 pub mod metering;
 pub mod nonces;
 pub mod rein;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use causeway::auth::Address;
 use causeway::backend::{migrate, postgres, Backends};
 use causeway::config::Config;
+use causeway::jobs::{self, Job};
 use causeway::service::SystemClock;
 use causeway::{api, app, telemetry};
 
@@ -32,6 +33,11 @@ enum Command {
     Migrate,
     /// Print the generated OpenAPI document.
     Openapi,
+    /// Run one pass of a background job now (operators; tests from outside).
+    RunJob {
+        #[arg(value_enum)]
+        job: Job,
+    },
     /// Credit an account (a negative amount debits it): off-chain payments and refunds.
     Credit {
         /// The account's address.
@@ -56,6 +62,10 @@ async fn main() -> ExitCode {
         Command::Migrate => {
             telemetry::init_logging(&cli.config.log_format);
             exit_on_error(migrate_only(&cli.config).await)
+        }
+        Command::RunJob { job } => {
+            telemetry::init_logging(&cli.config.log_format);
+            exit_on_error(run_job(cli.config, job).await)
         }
         Command::Credit {
             address,
@@ -91,6 +101,17 @@ async fn migrate_only(config: &Config) -> anyhow::Result<()> {
     let pool = postgres::pool(url, config)?;
     let applied = migrate::run(&pool).await?;
     tracing::info!(?applied, "migrations applied");
+    Ok(())
+}
+
+async fn run_job(config: Config, job: Job) -> anyhow::Result<()> {
+    if config.database_url.is_none() {
+        anyhow::bail!("run-job needs DATABASE_URL and REDIS_URL: the memory backend lives in the server process");
+    }
+    let backends = Backends::connect(&config).await?;
+    let app = app::build(config, &backends, Arc::new(SystemClock))?;
+    let report = jobs::run_once(&app.service, job).await?;
+    println!("{report}");
     Ok(())
 }
 

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::metering::{MemoryMeter, RedisMeter, TransferMeter};
 use crate::nonces::{MemoryNonces, NonceStore, RedisNonces};
-use crate::store::{Ledger, MemoryStore, PostgresStore, Store};
+use crate::store::{Ledger, Lifecycle, MemoryStore, PostgresStore, Store};
 
 /// The backing services one replica talks to.
 #[derive(Clone)]
 pub struct Backends {
     pub store: Arc<dyn Store>,
     pub ledger: Arc<dyn Ledger>,
+    pub lifecycle: Arc<dyn Lifecycle>,
     pub nonces: Arc<dyn NonceStore>,
     pub meter: Arc<dyn TransferMeter>,
     /// True when nothing survives a restart.
@@ -38,7 +39,8 @@ impl Backends {
         let store = Arc::new(MemoryStore::new());
         Backends {
             store: store.clone(),
-            ledger: store,
+            ledger: store.clone(),
+            lifecycle: store,
             nonces: Arc::new(MemoryNonces::new()),
             meter: Arc::new(MemoryMeter::new()),
             embedded: true,
@@ -58,7 +60,8 @@ impl Backends {
                 let store = Arc::new(PostgresStore::new(pool));
                 Ok(Backends {
                     store: store.clone(),
-                    ledger: store,
+                    ledger: store.clone(),
+                    lifecycle: store,
                     nonces: Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
                     meter: Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
                     embedded: false,

@@ -1,3 +1,4 @@
-//! Bitcoin-side helpers: watch-only deposit address derivation.
+//! Bitcoin: deposit addresses from the operator's xpub, and the operator's node over JSON-RPC.
 
 pub mod deposit;
+pub mod rpc;

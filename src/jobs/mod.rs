@@ -1,21 +1,111 @@
-//! Background work of a replica: folding the bandwidth meter into the store.
+//! Background work of a replica: each job runs one pass every interval. Passes are safe in
+//! every replica at once: the expiry pass takes a lock so one replica works at a time, mail
+//! rows are sent by one replica each, metering folds drain disjoint amounts.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::service::Service;
+use crate::config::Config;
+use crate::service::{Service, ServiceError};
 
-/// Folds metered transfer every `every`; safe in every replica at once, since each fold
-/// drains disjoint amounts atomically.
-pub fn spawn_metering_fold(service: Service, every: Duration) -> JoinHandle<()> {
+/// The jobs, as `causeway run-job` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Job {
+    Expiry,
+    Payments,
+    Mail,
+    Metering,
+}
+
+impl Job {
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Expiry => "expiry",
+            Job::Payments => "payments",
+            Job::Mail => "mail",
+            Job::Metering => "metering",
+        }
+    }
+
+    fn interval(self, config: &Config) -> Duration {
+        let secs = match self {
+            Job::Expiry => config.expiry_interval_secs,
+            Job::Payments => config.payments_poll_secs,
+            Job::Mail => config.mail_interval_secs,
+            Job::Metering => config.metering_fold_secs,
+        };
+        Duration::from_secs(secs.max(1))
+    }
+}
+
+/// Runs one pass of `job` and describes what it did, for logs and `run-job`.
+pub async fn run_once(service: &Service, job: Job) -> Result<serde_json::Value, ServiceError> {
+    Ok(match job {
+        Job::Expiry => match service.expire_buckets().await? {
+            Some(report) => serde_json::json!({
+                "job": "expiry",
+                "expired": report.expired.len(),
+                "moved": report.expired.iter().map(|b| b.moved).sum::<i64>(),
+                "stranded": report.expired.iter().map(|b| b.stranded).sum::<i64>(),
+                "mails_queued": report.mails_queued,
+                "purged_buckets": report.purged_buckets,
+                "purged_pairs": report.purged_pairs,
+            }),
+            None => {
+                serde_json::json!({"job": "expiry", "skipped": "another replica is running it"})
+            }
+        },
+        Job::Payments => match service.poll_payments().await? {
+            Some(report) => serde_json::json!({
+                "job": "payments",
+                "credited": report.credited,
+                "credited_sats": report.credited_sats,
+                "activated": report.activated,
+                "decreased": report.decreased,
+            }),
+            None => serde_json::json!({"job": "payments", "skipped": "no bitcoind configured"}),
+        },
+        Job::Mail => {
+            let report = service.send_mail().await?;
+            serde_json::json!({"job": "mail", "sent": report.sent, "retried": report.retried, "failed": report.failed})
+        }
+        Job::Metering => {
+            let folded = service.fold_metering().await?;
+            serde_json::json!({"job": "metering", "buckets_folded": folded})
+        }
+    })
+}
+
+/// Starts every job's loop; the handles are aborted at shutdown.
+pub fn spawn_all(service: &Service) -> Vec<JoinHandle<()>> {
+    [Job::Metering, Job::Expiry, Job::Payments, Job::Mail]
+        .into_iter()
+        .map(|job| {
+            let every = job.interval(service.config());
+            let service = service.clone();
+            spawn_every(job.name(), every, move || {
+                let service = service.clone();
+                async move { run_once(&service, job).await.map(|_| ()) }
+            })
+        })
+        .collect()
+}
+
+fn spawn_every<F, Fut>(name: &'static str, every: Duration, mut pass: F) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), ServiceError>> + Send,
+{
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
+        let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            if let Err(err) = service.fold_metering().await {
-                tracing::warn!(error = %err, "metering fold failed; charges kept for the next one");
+            if let Err(err) = pass().await {
+                // Each pass is idempotent: the next tick simply tries again.
+                tracing::warn!(job = name, error = %err, "job pass failed");
             }
         }
     })

@@ -3,6 +3,7 @@
 mod accounts;
 mod clock;
 mod error;
+mod lifecycle;
 mod payments;
 mod signed;
 mod storage;
@@ -12,14 +13,16 @@ use std::time::Instant;
 
 use crate::backend::Backends;
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
+use crate::chain::rpc::{BitcoinRpc, NodeAuth, RpcError};
 use crate::config::Config;
 use crate::metering::TransferMeter;
 use crate::nonces::NonceStore;
-use crate::store::{Ledger, Store};
+use crate::store::{Ledger, Lifecycle, MailSender, Store};
 
 pub use accounts::{FreeBucketOutcome, FreeBucketRequest, NonceRequest, Status};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ServiceError;
+pub use payments::PaymentsReport;
 pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
 pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 
@@ -28,12 +31,17 @@ pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 pub struct Service {
     store: Arc<dyn Store>,
     ledger: Arc<dyn Ledger>,
+    lifecycle: Arc<dyn Lifecycle>,
     nonces: Arc<dyn NonceStore>,
     meter: Arc<dyn TransferMeter>,
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
     /// The operator's deposit key; None when payments are disabled.
     deposits: Option<DepositKeys>,
+    /// Delivers notices; None keeps them queued.
+    mailer: Option<Arc<dyn MailSender>>,
+    /// The operator's Bitcoin node; None when not configured.
+    node: Option<BitcoinRpc>,
     started: Instant,
 }
 
@@ -43,21 +51,31 @@ impl Service {
         backends: &Backends,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
-    ) -> Result<Service, DepositError> {
+    ) -> Result<Service, SettingsError> {
         let deposits = match &config.deposit_xpub {
             Some(xpub) => Some(deposit_keys(xpub, &config)?),
             None => None,
         };
+        let node = node_client(&config)?;
         Ok(Service {
             store: backends.store.clone(),
             ledger: backends.ledger.clone(),
+            lifecycle: backends.lifecycle.clone(),
             nonces: backends.nonces.clone(),
             meter: backends.meter.clone(),
             config,
             clock,
             deposits,
+            mailer: None,
+            node,
             started: Instant::now(),
         })
+    }
+
+    /// The same service delivering notices through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn MailSender>) -> Service {
+        self.mailer = Some(mailer);
+        self
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -104,14 +122,46 @@ impl Service {
         Service {
             store: backends.store,
             ledger: backends.ledger,
+            lifecycle: backends.lifecycle,
             nonces: backends.nonces,
             meter: backends.meter,
             config: Arc::new(Config::defaults()),
             clock: Arc::new(SystemClock),
             deposits: None,
+            mailer: None,
+            node: None,
             started: Instant::now(),
         }
     }
+}
+
+/// Settings the service can not work with.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("deposit settings: {0}")]
+    Deposit(#[from] DepositError),
+    #[error("bitcoind settings: {0}")]
+    Node(#[from] RpcError),
+}
+
+fn node_client(config: &Config) -> Result<Option<BitcoinRpc>, RpcError> {
+    let Some(url) = &config.bitcoind_url else {
+        return Ok(None);
+    };
+    let auth = match (
+        &config.bitcoind_cookie,
+        &config.bitcoind_user,
+        &config.bitcoind_password,
+    ) {
+        (Some(cookie), _, _) => NodeAuth::Cookie(cookie.clone()),
+        (None, Some(user), password) => NodeAuth::UserPassword {
+            user: user.clone(),
+            password: password.clone().unwrap_or_default(),
+        },
+        (None, None, _) => NodeAuth::None,
+    };
+    let timeout = std::time::Duration::from_millis(config.bitcoind_timeout_ms);
+    BitcoinRpc::new(url, auth, timeout).map(Some)
 }
 
 fn deposit_keys(xpub: &str, config: &Config) -> Result<DepositKeys, DepositError> {

@@ -5,7 +5,7 @@ use time::Duration;
 use super::{Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
-use crate::store::{Entry, LedgerEntry, Posted};
+use crate::store::{DepositOutcome, Entry, LedgerEntry, Posted};
 
 /// `/address`: register (or update) an account's contact and get its deposit address.
 #[derive(Debug, Clone)]
@@ -205,6 +205,63 @@ impl Service {
             .await?
             .ok_or(ServiceError::UnknownAccount)?;
         Ok(self.ledger.entries(account.id).await?)
+    }
+}
+
+/// What one poll of the node did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentsReport {
+    /// Deposit addresses whose new coins were credited.
+    pub credited: i64,
+    /// Satoshis credited in all.
+    pub credited_sats: i64,
+    /// Pending buckets paid by these credits.
+    pub activated: i64,
+    /// Addresses for which the node reported less than before (a reorg); never debited.
+    pub decreased: i64,
+}
+
+impl Service {
+    /// Asks the node what its deposit addresses received and credits each new amount once;
+    /// None when no node is configured.
+    pub async fn poll_payments(&self) -> Result<Option<PaymentsReport>, ServiceError> {
+        let Some(node) = &self.node else {
+            return Ok(None);
+        };
+        let received = node
+            .received_by_address(self.config.minconf)
+            .await
+            .map_err(|err| ServiceError::Unavailable(format!("bitcoind: {err}")))?;
+        let mut report = PaymentsReport::default();
+        for entry in received {
+            let outcome = self
+                .ledger
+                .record_deposit(&entry.address, entry.amount_sats, self.clock.now())
+                .await?;
+            match outcome {
+                DepositOutcome::Credited {
+                    amount, activated, ..
+                } => {
+                    tracing::info!(address = %entry.address, amount, activated, "deposit credited");
+                    report.credited += 1;
+                    report.credited_sats += amount;
+                    report.activated += activated as i64;
+                }
+                DepositOutcome::Decreased { seen, reported } => {
+                    // Coins vanished from the node's view (a reorg or a wallet rescan):
+                    // money already credited is never taken back silently.
+                    tracing::warn!(
+                        address = %entry.address,
+                        seen,
+                        reported,
+                        "node reports less received than already credited; not debiting"
+                    );
+                    report.decreased += 1;
+                }
+                DepositOutcome::Unchanged | DepositOutcome::UnknownAddress => {}
+            }
+        }
+        Ok(Some(report))
     }
 }
 

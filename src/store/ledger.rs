@@ -63,6 +63,23 @@ pub enum Posted {
     Insufficient { balance: i64 },
 }
 
+/// What a node's report of coins received at a deposit address did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepositOutcome {
+    /// The increase over what was seen before was credited (once).
+    Credited {
+        amount: i64,
+        balance: i64,
+        activated: usize,
+    },
+    /// Nothing new.
+    Unchanged,
+    /// The node reports less than it did before (a reorg): nothing is debited.
+    Decreased { seen: i64, reported: i64 },
+    /// No account has this deposit address.
+    UnknownAddress,
+}
+
 #[async_trait]
 pub trait Ledger: Send + Sync {
     async fn balance(&self, account_id: i64) -> Result<i64, StoreError>;
@@ -91,6 +108,15 @@ pub trait Ledger: Send + Sync {
         pay_now: bool,
         now: OffsetDateTime,
     ) -> Result<Bucket, StoreError>;
+
+    /// Credits, once, what the node reports received at `address` beyond what was seen
+    /// before, and pays pending buckets; a decrease is reported, never debited.
+    async fn record_deposit(
+        &self,
+        address: &str,
+        total_received: i64,
+        now: OffsetDateTime,
+    ) -> Result<DepositOutcome, StoreError>;
 
     /// Records the account's deposit address (derived from its id, so always the same).
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError>;

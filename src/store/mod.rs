@@ -5,6 +5,7 @@
 //! zero-setup quick start and fast unit tests. Both run the same conformance suite.
 
 mod ledger;
+mod lifecycle;
 mod memory;
 mod postgres;
 
@@ -13,7 +14,11 @@ use time::OffsetDateTime;
 
 use crate::domain::{Account, Bucket, BucketTerms};
 
-pub use ledger::{Entry, Ledger, LedgerEntry, Posted};
+pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted};
+pub use lifecycle::{
+    backoff, Delivery, DrainReport, ExpiredBucket, ExpiryReport, Lifecycle, Mail, MailSender,
+    NoticeWriter, OutboxMail,
+};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 

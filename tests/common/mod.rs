@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod fake_node;
 pub mod proxy;
+pub mod smtp;
 
 use std::sync::Arc;
 
@@ -11,7 +13,8 @@ use causeway::app;
 use causeway::auth::{AddressKind, Net, Signer};
 use causeway::backend::Backends;
 use causeway::config::Config;
-use causeway::service::SystemClock;
+use causeway::service::ManualClock;
+use causeway::store::{Delivery, MailSender, OutboxMail};
 use serde_json::{json, Value};
 
 pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -88,8 +91,12 @@ pub struct TestServer {
     pub admin: String,
     pub http: reqwest::Client,
     pub real: Option<RealBackends>,
-    /// The server's service, for what has no HTTP endpoint (operator credits).
+    /// The server's service, for what has no HTTP endpoint (operator credits, jobs).
     pub service: causeway::service::Service,
+    /// The server's clock: tests move it instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// Notices the server delivered (when no SMTP server is configured).
+    pub mails: Arc<RecordingMailer>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -123,7 +130,12 @@ impl TestServer {
     /// A server with exactly this configuration (e.g. a second replica of another).
     pub async fn from_config(config: Config, real: Option<RealBackends>) -> TestServer {
         let backends = Backends::connect(&config).await.expect("backends connect");
-        let app = app::build(config, &backends, Arc::new(SystemClock)).expect("valid settings");
+        let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+        let mut app = app::build(config, &backends, clock.clone()).expect("valid settings");
+        let mails = Arc::new(RecordingMailer::default());
+        if app.config.smtp_url.is_none() {
+            app.service = app.service.with_mailer(mails.clone());
+        }
         let service = app.service.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let running = app
@@ -138,6 +150,8 @@ impl TestServer {
             http: reqwest::Client::new(),
             real,
             service,
+            clock,
+            mails,
             stop: Some(stop),
         }
     }
@@ -241,6 +255,26 @@ impl TestServer {
             .iter()
             .map(|b| b["bytes_free"].as_i64().expect("bytes_free"))
             .collect()
+    }
+}
+
+/// Records delivered mail instead of sending it.
+#[derive(Default)]
+pub struct RecordingMailer {
+    pub sent: std::sync::Mutex<Vec<OutboxMail>>,
+}
+
+#[async_trait::async_trait]
+impl MailSender for RecordingMailer {
+    async fn deliver(&self, mail: &OutboxMail) -> Delivery {
+        self.sent.lock().unwrap().push(mail.clone());
+        Delivery::Sent
+    }
+}
+
+impl RecordingMailer {
+    pub fn sent(&self) -> Vec<OutboxMail> {
+        self.sent.lock().unwrap().clone()
     }
 }
 

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{MemoryStore, State};
 use crate::domain::{Bucket, BucketStatus, BucketTerms};
-use crate::store::{Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::store::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
 
 /// One ledger row, kept so the memory backend records money as PostgreSQL does.
 #[derive(Debug, Clone)]
@@ -166,6 +166,43 @@ impl Ledger for MemoryStore {
         };
         state.buckets.push(bucket.clone());
         Ok(bucket)
+    }
+
+    async fn record_deposit(
+        &self,
+        address: &str,
+        total_received: i64,
+        now: OffsetDateTime,
+    ) -> Result<DepositOutcome, StoreError> {
+        let mut state = self.lock()?;
+        let Some(account_id) = state
+            .deposit_addresses
+            .iter()
+            .find(|(_, a)| a.as_str() == address)
+            .map(|(id, _)| *id)
+        else {
+            return Ok(DepositOutcome::UnknownAddress);
+        };
+        let seen = state.deposits_seen.get(&account_id).copied().unwrap_or(0);
+        if total_received == seen {
+            return Ok(DepositOutcome::Unchanged);
+        }
+        if total_received < seen {
+            return Ok(DepositOutcome::Decreased {
+                seen,
+                reported: total_received,
+            });
+        }
+        let amount = total_received - seen;
+        state.deposits_seen.insert(account_id, total_received);
+        let memo = format!("received at {address}");
+        state.record(account_id, amount, Entry::Deposit, &memo, now);
+        let activated = state.pay_pending(account_id, now).len();
+        Ok(DepositOutcome::Credited {
+            amount,
+            balance: state.balance_of(account_id),
+            activated,
+        })
     }
 
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {

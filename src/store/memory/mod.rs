@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 mod ledger;
+mod lifecycle;
 
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
@@ -30,6 +31,10 @@ struct State {
     balances: HashMap<i64, i64>,
     ledger: Vec<ledger::LedgerRow>,
     deposit_addresses: HashMap<i64, String>,
+    deposits_seen: HashMap<i64, i64>,
+    outbox: Vec<lifecycle::OutboxRow>,
+    /// Expired buckets whose pairs were purged after retention.
+    purged: HashSet<i64>,
 }
 
 struct Pair {

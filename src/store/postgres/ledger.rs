@@ -8,7 +8,7 @@ use tokio_postgres::error::SqlState;
 
 use super::{bucket_from_row, db_error, PostgresStore, BUCKET_COLUMNS};
 use crate::domain::{Bucket, BucketTerms};
-use crate::store::{Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::store::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
 
 /// A ledger row about to be written.
 struct Row<'a> {
@@ -267,6 +267,76 @@ impl Ledger for PostgresStore {
         }
         tx.commit().await.map_err(db_error)?;
         Ok(bucket)
+    }
+
+    async fn record_deposit(
+        &self,
+        address: &str,
+        total_received: i64,
+        now: OffsetDateTime,
+    ) -> Result<DepositOutcome, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        // The row lock makes "seen → credited" one step: two replicas polling the node at
+        // once credit an increase exactly once.
+        let row = tx
+            .query_opt(
+                "SELECT id, deposits_seen_sats FROM accounts WHERE deposit_address = $1 FOR UPDATE",
+                &[&address],
+            )
+            .await
+            .map_err(db_error)?;
+        let Some(row) = row else {
+            return Ok(DepositOutcome::UnknownAddress);
+        };
+        let (account_id, seen): (i64, i64) = (row.get(0), row.get(1));
+        if total_received == seen {
+            return Ok(DepositOutcome::Unchanged);
+        }
+        if total_received < seen {
+            return Ok(DepositOutcome::Decreased {
+                seen,
+                reported: total_received,
+            });
+        }
+        let amount = total_received - seen;
+        let balance: i64 = tx
+            .query_one(
+                "UPDATE accounts SET deposits_seen_sats = $2, balance_sats = balance_sats + $3 \
+                 WHERE id = $1 RETURNING balance_sats",
+                &[&account_id, &total_received, &amount],
+            )
+            .await
+            .map_err(db_error)?
+            .get(0);
+        ledger_row(
+            &tx,
+            Row {
+                account_id,
+                delta: amount,
+                balance_after: balance,
+                entry: Entry::Deposit,
+                bucket_id: None,
+                memo: &format!("received at {address}"),
+                at: now,
+            },
+        )
+        .await?;
+        let activated = pay_pending(&tx, account_id, now).await?;
+        let balance: i64 = tx
+            .query_one(
+                "SELECT balance_sats FROM accounts WHERE id = $1",
+                &[&account_id],
+            )
+            .await
+            .map_err(db_error)?
+            .get(0);
+        tx.commit().await.map_err(db_error)?;
+        Ok(DepositOutcome::Credited {
+            amount,
+            balance,
+            activated: activated.len(),
+        })
     }
 
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
 mod ledger;
+mod lifecycle;
 
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
@@ -112,7 +113,7 @@ async fn claim(
 }
 
 /// Claims `size` bytes from the account's newest live bucket with room.
-async fn claim_newest(
+pub(super) async fn claim_newest(
     tx: &Transaction<'_>,
     account_id: i64,
     size: i64,

@@ -1,0 +1,169 @@
+//! The bucket lifecycle (API.md "Expiry"), on both backends, with the clock moved by the test.
+
+mod common;
+
+use common::{assert_error, p2pkh, Backend, TestServer};
+use time::Duration;
+
+conformance!(
+    expiring_bucket_moves_its_pairs_to_a_live_bucket,
+    pairs_that_fit_nowhere_stay_unserved_and_the_owner_is_mailed_once,
+    stranded_pairs_are_deleted_only_after_retention,
+    free_and_paid_buckets_keep_their_own_terms,
+);
+
+async fn server(backend: Backend) -> TestServer {
+    TestServer::with(backend, |c| {
+        c.price_sats = 1_000;
+        c.free_bucket_term_days = 30;
+        c.bucket_term_days = 365;
+        c.expired_retention_days = 30;
+    })
+    .await
+}
+
+async fn buy_funded_bucket(server: &TestServer, owner: &causeway::auth::Signer) {
+    server
+        .service
+        .credit(&owner.address, 1_000, "test")
+        .await
+        .unwrap();
+    let nonce = server.nonce(owner).await;
+    let signature = owner.sign(&format!("{}{nonce}", owner.address));
+    let (status, body) = server
+        .get_query(
+            "/buy",
+            &[
+                ("address", owner.address.as_str()),
+                ("nonce", &nonce),
+                ("signature", &signature),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn put_keys(server: &TestServer, owner: &causeway::auth::Signer, keys: &[&str]) {
+    let nonce = server.nonce(owner).await;
+    for key in keys {
+        let (status, body) = server.put(owner, key, "0123456789", &nonce).await;
+        assert_eq!(status, 201, "{body}");
+    }
+}
+
+async fn expiring_bucket_moves_its_pairs_to_a_live_bucket(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    put_keys(&server, &owner, &["a", "b", "c"]).await;
+    buy_funded_bucket(&server, &owner).await;
+    assert_eq!(
+        server.bytes_free(&owner).await,
+        vec![1_048_576 - 33, 1_048_576]
+    );
+
+    server.clock.advance(Duration::days(31));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.expired.len(), 1);
+    assert_eq!(
+        (report.expired[0].moved, report.expired[0].stranded),
+        (3, 0)
+    );
+    assert_eq!(report.mails_queued, 0);
+    for key in ["a", "b", "c"] {
+        let (status, body) = server.get_query("/get", &[("key", key)]).await;
+        assert_eq!(status, 200, "{key}: {body}");
+    }
+    // Bytes moved with the pairs: the old bucket is empty, the new one holds them.
+    assert_eq!(
+        server.bytes_free(&owner).await,
+        vec![1_048_576, 1_048_576 - 33]
+    );
+    let (_, body) = server
+        .get_query("/request", &[("owner", owner.address.as_str())])
+        .await;
+    assert_eq!(body["buckets"][0]["status"], "expired");
+    // A second pass finds nothing more to do.
+    let again = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert!(again.expired.is_empty());
+}
+
+async fn pairs_that_fit_nowhere_stay_unserved_and_the_owner_is_mailed_once(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await; // contact test@example.org
+    put_keys(&server, &owner, &["x", "y"]).await;
+    server.clock.advance(Duration::days(31));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(
+        (report.expired[0].moved, report.expired[0].stranded),
+        (0, 2)
+    );
+    assert_eq!(report.mails_queued, 1);
+    let (status, body) = server.get_query("/get", &[("key", "x")]).await;
+    assert_error(status, &body, 402, "bucket_expired");
+    assert_eq!(body["price_sats"], 1_000);
+    // Passes and drains repeated: still one mail for this bucket.
+    server.service.expire_buckets().await.unwrap();
+    server.service.send_mail().await.unwrap();
+    server.service.send_mail().await.unwrap();
+    let sent = server.mails.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].recipient, "test@example.org");
+    let bucket_id = report.expired[0].bucket_id;
+    assert_eq!(
+        sent[0].subject,
+        format!("Causeway: bucket {bucket_id} expired")
+    );
+    assert!(sent[0].body.contains("2 key(s)"), "{}", sent[0].body);
+    // The key stays the owner's: nobody else can take it while it is kept.
+    let thief = p2pkh();
+    server.enroll(&thief).await;
+    let (status, body) = server
+        .put(&thief, "x", "mine", &server.nonce(&thief).await)
+        .await;
+    assert_error(status, &body, 403, "key_owned_by_other");
+}
+
+async fn stranded_pairs_are_deleted_only_after_retention(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    put_keys(&server, &owner, &["keep"]).await;
+    server.clock.advance(Duration::days(31));
+    server.service.expire_buckets().await.unwrap();
+    // 29 days after expiry: kept.
+    server.clock.advance(Duration::days(28));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.purged_pairs, 0);
+    let (status, _) = server.get_query("/get", &[("key", "keep")]).await;
+    assert_eq!(status, 402);
+    // Past the retention: deleted, and the key is free again.
+    server.clock.advance(Duration::days(2));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!((report.purged_buckets, report.purged_pairs), (1, 1));
+    let (status, body) = server.get_query("/get", &[("key", "keep")]).await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, _) = server.get("/status").await;
+    assert_eq!(status, 200);
+}
+
+async fn free_and_paid_buckets_keep_their_own_terms(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    buy_funded_bucket(&server, &owner).await;
+    server.clock.advance(Duration::days(31));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(
+        report.expired.len(),
+        1,
+        "only the free bucket ends at 30 days"
+    );
+    server.clock.advance(Duration::days(330));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert!(report.expired.is_empty());
+    server.clock.advance(Duration::days(5));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.expired.len(), 1, "the paid bucket ends at 365 days");
+}
