@@ -1,8 +1,10 @@
 -- The bucket lifecycle: expiry, purge after retention, the mail outbox, deposit crediting.
 
-ALTER TABLE buckets ADD COLUMN purged_at TIMESTAMPTZ;
+-- Retention counts from when the expiry job actually expired the bucket (and queued its
+-- notice), not from the term's end: a job that was down for a while never purges unwarned.
+ALTER TABLE buckets ADD COLUMN expired_at TIMESTAMPTZ, ADD COLUMN purged_at TIMESTAMPTZ;
 CREATE INDEX buckets_due ON buckets (expires_at) WHERE status = 'active';
-CREATE INDEX buckets_expired ON buckets (expires_at) WHERE status = 'expired' AND purged_at IS NULL;
+CREATE INDEX buckets_expired ON buckets (expired_at) WHERE status = 'expired' AND purged_at IS NULL;
 
 -- Total the node has reported received at the account's deposit address; each increase is
 -- credited once, whichever replica sees it first.

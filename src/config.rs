@@ -23,7 +23,7 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_LISTEN", default_value = "127.0.0.1:2016")]
     pub listen: SocketAddr,
 
-    /// Address of the admin listener (/healthz, /readyz); keep it off the public load balancer.
+    /// Address of the admin listener (/metrics, /healthz, /readyz); keep it off the public load balancer.
     #[arg(long, env = "CAUSEWAY_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
     pub admin_listen: SocketAddr,
 

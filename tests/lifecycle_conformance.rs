@@ -10,6 +10,7 @@ conformance!(
     pairs_that_fit_nowhere_stay_unserved_and_the_owner_is_mailed_once,
     stranded_pairs_are_deleted_only_after_retention,
     free_and_paid_buckets_keep_their_own_terms,
+    retention_counts_from_the_expiry_pass_not_the_term,
 );
 
 async fn server(backend: Backend) -> TestServer {
@@ -166,4 +167,19 @@ async fn free_and_paid_buckets_keep_their_own_terms(backend: Backend) {
     server.clock.advance(Duration::days(5));
     let report = server.service.expire_buckets().await.unwrap().expect("ran");
     assert_eq!(report.expired.len(), 1, "the paid bucket ends at 365 days");
+}
+
+async fn retention_counts_from_the_expiry_pass_not_the_term(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    put_keys(&server, &owner, &["late"]).await;
+    // The job was down for 90 days: the first pass expires, queues the notice, keeps the data.
+    server.clock.advance(Duration::days(90));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!((report.expired.len(), report.purged_pairs), (1, 0));
+    assert_eq!(server.get_query("/get", &[("key", "late")]).await.0, 402);
+    server.clock.advance(Duration::days(31));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.purged_pairs, 1);
 }

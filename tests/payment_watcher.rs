@@ -103,6 +103,22 @@ async fn a_decrease_reported_by_the_node_is_never_debited(backend: Backend) {
     let report = server.service.poll_payments().await.unwrap().unwrap();
     assert_eq!((report.decreased, report.credited), (1, 0));
     assert_eq!(balance(&server, &owner).await, 10_000);
+    // Operators see it (other tests in this process may have added to the count).
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let decreases: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("causeway_deposit_decreases_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no decrease counter in {metrics}"));
+    assert!(decreases >= 1);
     // When it comes back, it is not credited a second time.
     node.set_received(vec![(deposit, "0.0002".into(), 7)]);
     let report = server.service.poll_payments().await.unwrap().unwrap();

@@ -749,7 +749,11 @@ async fn value_with_nul_and_unicode_round_trips(backend: Backend) {
 }
 
 async fn service_information_endpoints_answer(backend: Backend) {
-    let server = TestServer::with(backend, |c| c.price_sats = 1234).await;
+    let server = TestServer::with(backend, |c| {
+        c.price_sats = 1234;
+        c.capacity_bytes = 1000;
+    })
+    .await;
     let (status, body) = server.get("/price").await;
     assert_eq!((status, body), (200, json!({"price": 1234})));
     for path in ["/", "/help"] {
@@ -779,7 +783,7 @@ async fn service_information_endpoints_answer(backend: Backend) {
     let (status, body) = server.get("/status").await;
     assert_eq!(status, 200);
     assert_eq!(body["stored"], 5);
-    assert_eq!(body["free"], 10_737_418_240i64 - 5);
+    assert_eq!(body["free"], 995);
     assert_eq!(body["price"], 1234);
     assert!(body["uptime"].is_u64());
     let (status, body) = server.get("/openapi.json").await;

@@ -1,10 +1,11 @@
-//! The admin listener: liveness and readiness probes, kept off the public load balancer.
+//! The admin listener: metrics, liveness and readiness, kept off the public load balancer.
 
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
 use poem::{handler, EndpointExt, IntoResponse, Route};
 
 use crate::service::Service;
+use crate::telemetry::metrics::METRICS;
 
 #[handler]
 fn healthz() -> Json<serde_json::Value> {
@@ -22,8 +23,17 @@ async fn readyz(service: Data<&Service>) -> poem::Response {
     }
 }
 
+/// Prometheus text exposition.
+#[handler]
+fn metrics() -> poem::Response {
+    poem::Response::builder()
+        .content_type("text/plain; version=0.0.4")
+        .body(METRICS.render())
+}
+
 pub fn routes(service: Service) -> impl poem::Endpoint {
     Route::new()
+        .at("/metrics", metrics)
         .at("/healthz", healthz)
         .at("/readyz", readyz)
         .data(service)

@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::service::ServiceError;
+use crate::service::{PaymentHint, ServiceError};
 
 /// `{"result": "error", "error": "<reason>", "code": "<machine code>"}`; the 402 answers
 /// also say what a bucket costs, to help the client pay.
@@ -81,9 +81,10 @@ impl ApiError {
         ApiError::BadRequest(Json(ErrorBody::new("bad_request", error)))
     }
 
-    fn payment(code: &str, error: String, price_sats: i64) -> ApiError {
+    fn payment(code: &str, error: String, hint: PaymentHint) -> ApiError {
         let mut body = ErrorBody::new(code, error);
-        body.price_sats = Some(price_sats);
+        body.price_sats = Some(hint.price_sats);
+        body.address = hint.address;
         ApiError::PaymentRequired(Json(body))
     }
 }
@@ -101,14 +102,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::BadSignature(_) => ApiError::Unauthorized(body("bad_signature")),
             ServiceError::Replayed => ApiError::Unauthorized(body("replayed")),
             ServiceError::NotFound => ApiError::NotFound(body("not_found")),
-            ServiceError::InsufficientStorage { price_sats, .. } => {
-                ApiError::payment("insufficient_storage", reason, price_sats)
+            ServiceError::InsufficientStorage { payment, .. } => {
+                ApiError::payment("insufficient_storage", reason, payment)
             }
-            ServiceError::BandwidthExhausted { price_sats } => {
-                ApiError::payment("bandwidth_exhausted", reason, price_sats)
+            ServiceError::BandwidthExhausted { payment } => {
+                ApiError::payment("bandwidth_exhausted", reason, payment)
             }
-            ServiceError::BucketExpired { price_sats } => {
-                ApiError::payment("bucket_expired", reason, price_sats)
+            ServiceError::BucketExpired { payment } => {
+                ApiError::payment("bucket_expired", reason, payment)
             }
             ServiceError::InsufficientFunds { .. } => {
                 ApiError::PaymentRequired(body("insufficient_funds"))

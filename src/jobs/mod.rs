@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::service::{Service, ServiceError};
+use crate::telemetry::metrics::METRICS;
 
 /// The jobs, as `causeway run-job` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +43,20 @@ impl Job {
 
 /// Runs one pass of `job` and describes what it did, for logs and `run-job`.
 pub async fn run_once(service: &Service, job: Job) -> Result<serde_json::Value, ServiceError> {
+    let outcome = pass(service, job).await;
+    let label = match &outcome {
+        Ok(report) if report.get("skipped").is_some() => "skipped",
+        Ok(_) => "ok",
+        Err(_) => "failed",
+    };
+    METRICS
+        .job_runs
+        .with_label_values(&[job.name(), label])
+        .inc();
+    outcome
+}
+
+async fn pass(service: &Service, job: Job) -> Result<serde_json::Value, ServiceError> {
     Ok(match job {
         Job::Expiry => match service.expire_buckets().await? {
             Some(report) => serde_json::json!({

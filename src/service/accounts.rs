@@ -1,6 +1,11 @@
 //! Accounts and their buckets: nonces, free buckets, price and status.
 
+use std::time::Instant;
+
 use time::Duration;
+
+/// How long a replica reuses its `stored` figure for /status.
+const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::{Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
@@ -103,6 +108,27 @@ impl Service {
         Ok(FreeBucketOutcome { granted, buckets })
     }
 
+    /// Bytes stored, recomputed at most every `STORED_CACHE` per replica: the sum runs over
+    /// buckets (one per MB sold), never over pairs, and a flood of /status can not turn
+    /// into a flood of aggregates.
+    async fn stored_bytes(&self) -> Result<i64, ServiceError> {
+        let cached = *self
+            .stored_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((at, stored)) = cached {
+            if at.elapsed() < STORED_CACHE {
+                return Ok(stored);
+            }
+        }
+        let stored = self.store.stored_bytes().await?;
+        *self
+            .stored_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), stored));
+        Ok(stored)
+    }
+
     fn free_bucket_terms(&self) -> BucketTerms {
         BucketTerms {
             bytes_total: self.config.bucket_bytes,
@@ -113,7 +139,7 @@ impl Service {
     }
 
     pub async fn status(&self) -> Result<Status, ServiceError> {
-        let stored = self.store.stored_bytes().await?;
+        let stored = self.stored_bytes().await?;
         Ok(Status {
             uptime_secs: self.started.elapsed().as_secs(),
             stored,

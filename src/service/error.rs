@@ -4,6 +4,14 @@ use crate::metering::MeterError;
 use crate::nonces::NonceStoreError;
 use crate::store::StoreError;
 
+/// What a 402 tells the client so it can pay: the bucket price and, when payments are
+/// configured, the owner's deposit address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentHint {
+    pub price_sats: i64,
+    pub address: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ServiceError {
     #[error("{0}")]
@@ -23,11 +31,11 @@ pub enum ServiceError {
     #[error("Key not found.")]
     NotFound,
     #[error("No active bucket has room for {needed} bytes; buy a bucket.")]
-    InsufficientStorage { needed: i64, price_sats: i64 },
+    InsufficientStorage { needed: i64, payment: PaymentHint },
     #[error("The bucket holding this key has used its transfer allowance; buy a bucket.")]
-    BandwidthExhausted { price_sats: i64 },
+    BandwidthExhausted { payment: PaymentHint },
     #[error("The bucket holding this key expired; buy a bucket.")]
-    BucketExpired { price_sats: i64 },
+    BucketExpired { payment: PaymentHint },
     #[error("The balance does not cover this; deposit first.")]
     InsufficientFunds { balance: i64 },
     #[error("Payments are not configured on this server.")]

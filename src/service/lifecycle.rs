@@ -4,6 +4,7 @@ use time::Duration;
 
 use super::{Service, ServiceError};
 use crate::store::{DrainReport, ExpiredBucket, ExpiryReport, Mail};
+use crate::telemetry::metrics::METRICS;
 
 impl Service {
     /// One expiry pass (None when another replica is running it).
@@ -16,6 +17,7 @@ impl Service {
             .expire(self.clock.now(), Duration::days(retention_days), &notice)
             .await?;
         if let Some(report) = &report {
+            METRICS.buckets_expired.inc_by(report.expired.len() as u64);
             for bucket in &report.expired {
                 tracing::info!(
                     bucket = bucket.bucket_id,
@@ -33,14 +35,25 @@ impl Service {
         let Some(mailer) = &self.mailer else {
             return Ok(DrainReport::default());
         };
-        Ok(self
+        let report = self
             .lifecycle
             .drain_outbox(
                 self.clock.now(),
                 self.config.mail_max_attempts,
                 mailer.as_ref(),
             )
-            .await?)
+            .await?;
+        for (outcome, count) in [
+            ("sent", report.sent),
+            ("retried", report.retried),
+            ("failed", report.failed),
+        ] {
+            METRICS
+                .mails
+                .with_label_values(&[outcome])
+                .inc_by(count.unsigned_abs());
+        }
+        Ok(report)
     }
 }
 

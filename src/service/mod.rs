@@ -21,7 +21,7 @@ use crate::store::{Ledger, Lifecycle, MailSender, Store};
 
 pub use accounts::{FreeBucketOutcome, FreeBucketRequest, NonceRequest, Status};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::ServiceError;
+pub use error::{PaymentHint, ServiceError};
 pub use payments::PaymentsReport;
 pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
 pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
@@ -42,6 +42,8 @@ pub struct Service {
     mailer: Option<Arc<dyn MailSender>>,
     /// The operator's Bitcoin node; None when not configured.
     node: Option<BitcoinRpc>,
+    /// The last `stored` figure of /status and when it was computed.
+    stored_cache: Arc<std::sync::Mutex<Option<(Instant, i64)>>>,
     started: Instant,
 }
 
@@ -68,6 +70,7 @@ impl Service {
             deposits,
             mailer: None,
             node,
+            stored_cache: Arc::default(),
             started: Instant::now(),
         })
     }
@@ -130,6 +133,7 @@ impl Service {
             deposits: None,
             mailer: None,
             node: None,
+            stored_cache: Arc::default(),
             started: Instant::now(),
         }
     }

@@ -2,10 +2,11 @@
 
 use time::Duration;
 
-use super::{Service, ServiceError};
+use super::{PaymentHint, Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::store::{DepositOutcome, Entry, LedgerEntry, Posted};
+use crate::telemetry::metrics::METRICS;
 
 /// `/address`: register (or update) an account's contact and get its deposit address.
 #[derive(Debug, Clone)]
@@ -46,6 +47,18 @@ pub struct BuyOutcome {
 impl Service {
     pub fn payments_enabled(&self) -> bool {
         self.deposits.is_some()
+    }
+
+    /// The price and the owner's deposit address, for a 402 answer.
+    pub(super) fn payment_hint(&self, account_id: i64) -> PaymentHint {
+        let address = self.deposits.as_ref().and_then(|keys| {
+            let index = u32::try_from(account_id).ok()?;
+            keys.address_at(index).ok()
+        });
+        PaymentHint {
+            price_sats: self.price_sats(),
+            address,
+        }
     }
 
     pub async fn register(&self, request: RegisterRequest) -> Result<String, ServiceError> {
@@ -243,6 +256,8 @@ impl Service {
                     amount, activated, ..
                 } => {
                     tracing::info!(address = %entry.address, amount, activated, "deposit credited");
+                    METRICS.deposits_credited.inc();
+                    METRICS.deposit_sats_credited.inc_by(amount.unsigned_abs());
                     report.credited += 1;
                     report.credited_sats += amount;
                     report.activated += activated as i64;
@@ -256,6 +271,7 @@ impl Service {
                         reported,
                         "node reports less received than already credited; not debiting"
                     );
+                    METRICS.deposit_decreases.inc();
                     report.decreased += 1;
                 }
                 DepositOutcome::Unchanged | DepositOutcome::UnknownAddress => {}

@@ -102,7 +102,7 @@ impl Service {
             Ok(PutOutcome::KeyOwnedByOther) => ServiceError::KeyOwnedByOther,
             Ok(PutOutcome::NoRoom) => ServiceError::InsufficientStorage {
                 needed: size,
-                price_sats: self.price_sats(),
+                payment: self.payment_hint(account.id),
             },
             Err(err) => err.into(),
         };
@@ -119,7 +119,7 @@ impl Service {
             .ok_or(ServiceError::NotFound)?;
         if pair.bucket.status == BucketStatus::Expired {
             return Err(ServiceError::BucketExpired {
-                price_sats: self.price_sats(),
+                payment: self.payment_hint(pair.account_id),
             });
         }
         if request
@@ -140,7 +140,7 @@ impl Service {
             .await?;
         if !charged {
             return Err(ServiceError::BandwidthExhausted {
-                price_sats: self.price_sats(),
+                payment: self.payment_hint(pair.account_id),
             });
         }
         Ok(GetOutcome::Found {

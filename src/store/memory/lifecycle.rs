@@ -43,6 +43,7 @@ impl Lifecycle for MemoryStore {
             };
             bucket.status = BucketStatus::Expired;
             let account_id = bucket.account_id;
+            state.expired_at.insert(bucket_id, now);
             let mut keys: Vec<(i64, String)> = state
                 .pairs
                 .iter()
@@ -106,8 +107,14 @@ impl Lifecycle for MemoryStore {
         let purged: Vec<i64> = state
             .buckets
             .iter()
-            .filter(|b| b.status == BucketStatus::Expired && b.expires <= purge_before)
+            .filter(|b| b.status == BucketStatus::Expired)
             .map(|b| b.id)
+            .filter(|id| {
+                state
+                    .expired_at
+                    .get(id)
+                    .is_some_and(|at| *at <= purge_before)
+            })
             .filter(|id| !state.purged.contains(id))
             .collect();
         for id in &purged {

@@ -33,6 +33,8 @@ struct State {
     deposit_addresses: HashMap<i64, String>,
     deposits_seen: HashMap<i64, i64>,
     outbox: Vec<lifecycle::OutboxRow>,
+    /// When the expiry pass expired each bucket: retention counts from there.
+    expired_at: HashMap<i64, OffsetDateTime>,
     /// Expired buckets whose pairs were purged after retention.
     purged: HashSet<i64>,
 }

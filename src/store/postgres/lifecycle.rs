@@ -55,8 +55,8 @@ impl Lifecycle for PostgresStore {
             let (bucket_id, account_id): (i64, i64) = (bucket.get(0), bucket.get(1));
             // Off the books first, so the bucket can not be chosen as a destination.
             tx.execute(
-                "UPDATE buckets SET status = 'expired' WHERE id = $1",
-                &[&bucket_id],
+                "UPDATE buckets SET status = 'expired', expired_at = $2 WHERE id = $1",
+                &[&bucket_id, &now],
             )
             .await
             .map_err(db_error)?;
@@ -119,7 +119,7 @@ impl Lifecycle for PostgresStore {
             .query(
                 "UPDATE buckets SET purged_at = $1, bytes_used = 0 \
                  WHERE id IN (SELECT id FROM buckets WHERE status = 'expired' AND purged_at IS NULL \
-                              AND expires_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE) \
+                              AND expired_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE) \
                  RETURNING id",
                 &[&now, &purge_before, &EXPIRY_BATCH],
             )
