@@ -9,7 +9,7 @@ const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::{Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
-use crate::domain::{Bucket, BucketTerms, Nonce};
+use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 
 #[derive(Debug, Clone)]
 pub enum NonceRequest {
@@ -47,10 +47,7 @@ impl Service {
         let account = match &request {
             NonceRequest::Issue { account } | NonceRequest::Clear { account, .. } => account,
         };
-        self.store
-            .find_account(account.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        self.account(account).await?;
         match request {
             NonceRequest::Issue { account } => {
                 let nonce = self
@@ -82,15 +79,13 @@ impl Service {
             None => false,
         };
         let account = self
-            .store
-            .upsert_account(request.owner.as_str(), request.contact.as_deref())
+            .open_account(
+                &request.owner,
+                request.contact.as_deref(),
+                request.delegate.as_ref(),
+                proven,
+            )
             .await?;
-        if let Some(delegate) = &request.delegate {
-            // Unsigned, the delegate is only claimed: recorded, never trusted to write.
-            self.store
-                .add_delegate(account.id, delegate.as_str(), proven)
-                .await?;
-        }
         let granted = if self.config.free_buckets > 0 {
             self.store
                 .grant_free_bucket(
@@ -127,6 +122,32 @@ impl Service {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((Instant::now(), stored));
         Ok(stored)
+    }
+
+    /// Creates the account if new (updating its contact) and records its delegate: proven
+    /// only with the owner's signature, otherwise claimed (recorded, never trusted to write).
+    pub(super) async fn open_account(
+        &self,
+        owner: &Address,
+        contact: Option<&str>,
+        delegate: Option<&Address>,
+        proven: bool,
+    ) -> Result<Account, ServiceError> {
+        let account = self.store.upsert_account(owner.as_str(), contact).await?;
+        if let Some(delegate) = delegate {
+            self.store
+                .add_delegate(account.id, delegate.as_str(), proven)
+                .await?;
+        }
+        Ok(account)
+    }
+
+    /// The account of `address`, which must exist.
+    pub(super) async fn account(&self, address: &Address) -> Result<Account, ServiceError> {
+        self.store
+            .find_account(address.as_str())
+            .await?
+            .ok_or(ServiceError::UnknownAccount)
     }
 
     fn free_bucket_terms(&self) -> BucketTerms {

@@ -99,11 +99,7 @@ impl Service {
     }
 
     pub async fn balance(&self, request: BalanceRequest) -> Result<i64, ServiceError> {
-        let account = self
-            .store
-            .find_account(request.address.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        let account = self.account(&request.address).await?;
         let message = format!("{}{}", request.address, request.nonce);
         // Admitted and never released: reading a balance changes nothing to retry.
         self.admit(
@@ -131,14 +127,13 @@ impl Service {
             None => None,
         };
         let account = self
-            .store
-            .upsert_account(request.owner.as_str(), request.contact.as_deref())
+            .open_account(
+                &request.owner,
+                request.contact.as_deref(),
+                request.delegate.as_ref(),
+                false,
+            )
             .await?;
-        if let Some(delegate) = &request.delegate {
-            self.store
-                .add_delegate(account.id, delegate.as_str(), false)
-                .await?;
-        }
         let pay_now = match signed_ok {
             Some((nonce, signature, message)) => {
                 self.admit(&account, &request.owner, nonce, &message, signature, None)
@@ -188,11 +183,7 @@ impl Service {
         if sats == 0 {
             return Err(ServiceError::BadRequest("amount must not be zero".into()));
         }
-        let account = self
-            .store
-            .find_account(address.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        let account = self.account(address).await?;
         let entry = if sats > 0 {
             Entry::Credit
         } else {
@@ -212,11 +203,7 @@ impl Service {
 impl Service {
     /// The account's ledger, oldest first (operators and tests).
     pub async fn ledger_of(&self, address: &Address) -> Result<Vec<LedgerEntry>, ServiceError> {
-        let account = self
-            .store
-            .find_account(address.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        let account = self.account(address).await?;
         Ok(self.ledger.entries(account.id).await?)
     }
 }

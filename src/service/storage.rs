@@ -49,11 +49,7 @@ pub enum GetOutcome {
 
 impl Service {
     pub async fn put(&self, request: PutRequest) -> Result<Stored, ServiceError> {
-        let account = self
-            .store
-            .find_account(request.owner.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        let account = self.account(&request.owner).await?;
         let message = format!(
             "{}{}{}{}",
             request.key,
@@ -151,11 +147,7 @@ impl Service {
 
     pub async fn delete(&self, request: DeleteRequest) -> Result<(), ServiceError> {
         let owner = request.owner.as_ref().unwrap_or(&request.signer);
-        let account = self
-            .store
-            .find_account(owner.as_str())
-            .await?
-            .ok_or(ServiceError::UnknownAccount)?;
+        let account = self.account(owner).await?;
         let message = format!("{}{}{}", request.key, request.signer, request.nonce);
         let admitted = self
             .admit(
