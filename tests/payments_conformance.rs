@@ -21,6 +21,7 @@ conformance!(
     concurrent_purchases_never_overdraw,
     debits_never_take_a_balance_below_zero,
     rein_shaped_purchase_names_owner_and_delegate,
+    bad_input_to_payment_endpoints_gets_the_contract_errors,
 );
 
 async fn paid_server(backend: Backend) -> TestServer {
@@ -397,4 +398,88 @@ async fn rein_shaped_purchase_names_owner_and_delegate(backend: Backend) {
         )
         .await;
     assert_error(status, &body, 400, "bad_request");
+}
+
+async fn bad_input_to_payment_endpoints_gets_the_contract_errors(backend: Backend) {
+    let server = paid_server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let addr = owner.address.as_str();
+    let sig = owner.sign("x");
+    let nonce = server.nonce(&owner).await;
+    let long_contact = "c".repeat(10_000);
+    let bad: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/address", vec![]),
+        (
+            "/address",
+            vec![
+                ("contact", "c"),
+                ("address", "1NotAnAddress"),
+                ("signature", &sig),
+            ],
+        ),
+        (
+            "/address",
+            vec![("contact", "c"), ("address", addr), ("signature", "%%%")],
+        ),
+        ("/address", vec![("contact", "c"), ("address", addr)]),
+        (
+            "/address",
+            vec![
+                ("contact", &long_contact),
+                ("address", addr),
+                ("signature", &sig),
+            ],
+        ),
+        (
+            "/address",
+            vec![("contact", "nul\0"), ("address", addr), ("signature", &sig)],
+        ),
+        ("/balance", vec![("address", addr)]),
+        (
+            "/balance",
+            vec![
+                ("address", addr),
+                ("nonce", "' OR 1=1 --"),
+                ("signature", &sig),
+            ],
+        ),
+        (
+            "/balance",
+            vec![("address", "bc1q"), ("nonce", &nonce), ("signature", &sig)],
+        ),
+        ("/buy", vec![("address", addr), ("signature", &sig)]),
+        ("/buy", vec![("address", addr), ("delegate", "tb1qnope")]),
+        ("/buy", vec![("owner", "3Invalid"), ("contact", "c")]),
+    ];
+    for (path, query) in bad {
+        let (status, body) = server.get_query(path, &query).await;
+        assert_error(status, &body, 400, "bad_request");
+    }
+    // Well-formed but unknown or unproven.
+    let stranger = p2pkh();
+    let s_nonce = "0".repeat(32);
+    let s_sig = stranger.sign(&format!("{}{s_nonce}", stranger.address));
+    let (status, body) = server
+        .get_query(
+            "/balance",
+            &[
+                ("address", stranger.address.as_str()),
+                ("nonce", &s_nonce),
+                ("signature", &s_sig),
+            ],
+        )
+        .await;
+    assert_error(status, &body, 403, "unknown_account");
+    let (status, body) = server
+        .get_query(
+            "/balance",
+            &[
+                ("address", addr),
+                ("nonce", &s_nonce),
+                ("signature", &owner.sign(&format!("{addr}{s_nonce}"))),
+            ],
+        )
+        .await;
+    assert_error(status, &body, 401, "bad_nonce");
 }
