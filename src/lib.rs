@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod backend;
+pub mod cache;
 pub mod chain;
 pub mod config;
 pub mod domain;

@@ -8,6 +8,7 @@ mod error;
 mod info;
 mod params;
 mod payments;
+mod rein;
 mod storage;
 
 use poem::{Endpoint, EndpointExt, Route};
@@ -25,6 +26,8 @@ enum Tag {
     Accounts,
     /// Deposits, balances and buying buckets.
     Payments,
+    /// Rein document queries and the operator's Bitcoin node.
+    Rein,
     /// Service information.
     Info,
 }
@@ -33,6 +36,7 @@ pub type Apis = (
     storage::StorageApi,
     accounts::AccountsApi,
     payments::PaymentsApi,
+    rein::ReinApi,
     info::InfoApi,
 );
 
@@ -47,6 +51,9 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
                 service: service.clone(),
             },
             payments::PaymentsApi {
+                service: service.clone(),
+            },
+            rein::ReinApi {
                 service: service.clone(),
             },
             info::InfoApi { service },

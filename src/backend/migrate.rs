@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_core.sql")),
     (2, include_str!("../../migrations/0002_payments.sql")),
     (3, include_str!("../../migrations/0003_lifecycle.sql")),
+    (4, include_str!("../../migrations/0004_documents.sql")),
 ];
 
 /// Any fixed number, shared by every replica of every version of Causeway.

@@ -6,10 +6,11 @@ pub mod redis;
 
 use std::sync::Arc;
 
+use crate::cache::{Cache, MemoryCache, RedisCache};
 use crate::config::Config;
 use crate::metering::{MemoryMeter, RedisMeter, TransferMeter};
 use crate::nonces::{MemoryNonces, NonceStore, RedisNonces};
-use crate::store::{Ledger, Lifecycle, MemoryStore, PostgresStore, Store};
+use crate::store::{Documents, Ledger, Lifecycle, MemoryStore, PostgresStore, Store};
 
 /// The backing services one replica talks to.
 #[derive(Clone)]
@@ -17,6 +18,8 @@ pub struct Backends {
     pub store: Arc<dyn Store>,
     pub ledger: Arc<dyn Ledger>,
     pub lifecycle: Arc<dyn Lifecycle>,
+    pub documents: Arc<dyn Documents>,
+    pub cache: Arc<dyn Cache>,
     pub nonces: Arc<dyn NonceStore>,
     pub meter: Arc<dyn TransferMeter>,
     /// True when nothing survives a restart.
@@ -40,7 +43,9 @@ impl Backends {
         Backends {
             store: store.clone(),
             ledger: store.clone(),
-            lifecycle: store,
+            lifecycle: store.clone(),
+            documents: store,
+            cache: Arc::new(MemoryCache::new()),
             nonces: Arc::new(MemoryNonces::new()),
             meter: Arc::new(MemoryMeter::new()),
             embedded: true,
@@ -61,7 +66,9 @@ impl Backends {
                 Ok(Backends {
                     store: store.clone(),
                     ledger: store.clone(),
-                    lifecycle: store,
+                    lifecycle: store.clone(),
+                    documents: store,
+                    cache: Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
                     nonces: Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
                     meter: Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
                     embedded: false,

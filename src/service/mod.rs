@@ -1,10 +1,12 @@
 //! The rules of Causeway, free of HTTP: who may write what, where bytes go, what reads cost.
 
 mod accounts;
+mod bitcoin;
 mod clock;
 mod error;
 mod lifecycle;
 mod payments;
+mod queries;
 mod signed;
 mod storage;
 
@@ -12,18 +14,21 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::backend::Backends;
+use crate::cache::Cache;
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
 use crate::chain::rpc::{BitcoinRpc, NodeAuth, RpcError};
 use crate::config::Config;
 use crate::metering::TransferMeter;
 use crate::nonces::NonceStore;
-use crate::store::{Ledger, Lifecycle, MailSender, Store};
+use crate::store::{Documents, Ledger, Lifecycle, MailSender, Store};
 
 pub use accounts::{FreeBucketOutcome, FreeBucketRequest, NonceRequest, Status};
+pub use bitcoin::{BitcoinOutcome, BitcoinQuery, BlockInfo};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{PaymentHint, ServiceError};
 pub use payments::PaymentsReport;
 pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
+pub use queries::{QueryItems, QueryKind, QueryOutcome, QueryRequest, MAX_JOB_IDS};
 pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 
 /// The service every endpoint calls; cheap to clone.
@@ -32,6 +37,8 @@ pub struct Service {
     store: Arc<dyn Store>,
     ledger: Arc<dyn Ledger>,
     lifecycle: Arc<dyn Lifecycle>,
+    documents: Arc<dyn Documents>,
+    cache: Arc<dyn Cache>,
     nonces: Arc<dyn NonceStore>,
     meter: Arc<dyn TransferMeter>,
     config: Arc<Config>,
@@ -63,6 +70,8 @@ impl Service {
             store: backends.store.clone(),
             ledger: backends.ledger.clone(),
             lifecycle: backends.lifecycle.clone(),
+            documents: backends.documents.clone(),
+            cache: backends.cache.clone(),
             nonces: backends.nonces.clone(),
             meter: backends.meter.clone(),
             config,
@@ -126,6 +135,8 @@ impl Service {
             store: backends.store,
             ledger: backends.ledger,
             lifecycle: backends.lifecycle,
+            documents: backends.documents,
+            cache: backends.cache,
             nonces: backends.nonces,
             meter: backends.meter,
             config: Arc::new(Config::defaults()),

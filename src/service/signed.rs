@@ -7,6 +7,7 @@ use crate::auth::{verify_signed_message, Address, Signature};
 use crate::domain::{Account, Nonce};
 use crate::nonces::{Admission, RequestId};
 use crate::rein::document;
+use crate::store::IndexedDoc;
 
 /// Title of the Rein document that names an account's delegate.
 const ENROLLMENT_TITLE: &str = "Rein User Enrollment";
@@ -17,11 +18,15 @@ pub(super) struct Admitted {
     account: String,
     nonce: Nonce,
     request: RequestId,
+    /// The value being written, parsed as a Rein document when it is one.
+    pub document: Option<IndexedDoc>,
 }
 
 impl Service {
-    /// Verifies the signature (one key recovery), checks the signer may act for the
-    /// account, and marks the request used so it is accepted at most once.
+    /// Verifies the signature (one key recovery), parses the value being written (only
+    /// once the request is known genuine, so forged requests cost one recovery), checks the
+    /// signer may act for the account, and marks the request used so it is accepted at
+    /// most once.
     pub(super) async fn admit(
         &self,
         account: &Account,
@@ -29,13 +34,15 @@ impl Service {
         nonce: &Nonce,
         message: &str,
         signature: &Signature,
-        proving_value: Option<&str>,
+        value: Option<&str>,
     ) -> Result<Admitted, ServiceError> {
         verify_signed_message(signer, message, signature)
             .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+        let document = value.and_then(|value| self.index_document(value));
         if signer.as_str() != account.address {
-            let proven_here = proving_value
-                .and_then(|value| self.delegate_proven_by(value, &account.address))
+            let proven_here = document
+                .as_ref()
+                .and_then(|doc| self.delegate_proven_by(doc, &account.address))
                 .is_some_and(|delegate| delegate == signer.as_str());
             if !proven_here
                 && !self
@@ -63,6 +70,7 @@ impl Service {
                 account: account.address.clone(),
                 nonce: nonce.clone(),
                 request,
+                document,
             }),
             Admission::BadNonce => Err(ServiceError::BadNonce),
             Admission::Replayed => Err(ServiceError::Replayed),
@@ -88,17 +96,29 @@ impl Service {
         }
     }
 
-    /// The delegate a value proves for `owner`: an enrollment signed by the owner that
+    /// The value as a Rein document: its title and fields, and whether its armored
+    /// signature verifies for the address in its armor. None for any other value.
+    pub(super) fn index_document(&self, value: &str) -> Option<IndexedDoc> {
+        // PostgreSQL text and JSONB can not hold NUL: such a value is stored, never indexed.
+        if value.contains('\0') {
+            return None;
+        }
+        let doc = document::parse(value, &self.config.accepted_networks.0)?;
+        Some(IndexedDoc {
+            title: doc.title,
+            fields: doc.fields,
+            signer: doc.signer,
+            valid: doc.signature_valid,
+        })
+    }
+
+    /// The delegate a document proves for `owner`: an enrollment signed by the owner that
     /// names its delegate signing address.
-    pub(super) fn delegate_proven_by(&self, value: &str, owner: &str) -> Option<String> {
-        if !value.contains(ENROLLMENT_TITLE) {
+    pub(super) fn delegate_proven_by(&self, doc: &IndexedDoc, owner: &str) -> Option<String> {
+        if doc.title != ENROLLMENT_TITLE || !doc.valid {
             return None;
         }
         let accepted = &self.config.accepted_networks.0;
-        let doc = document::parse(value, accepted)?;
-        if doc.title != ENROLLMENT_TITLE || !doc.signature_valid {
-            return None;
-        }
         let signer = Address::parse(doc.signer.as_deref()?, accepted).ok()?;
         if signer.as_str() != owner {
             return None;

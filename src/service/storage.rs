@@ -69,7 +69,10 @@ impl Service {
             .await?;
         let size = (request.key.as_str().len() + request.value.as_str().len()) as i64;
         let etag = etag_of(request.value.as_str());
-        let proves_delegate = self.delegate_proven_by(request.value.as_str(), &account.address);
+        let proves_delegate = admitted
+            .document
+            .as_ref()
+            .and_then(|doc| self.delegate_proven_by(doc, &account.address));
         let outcome = self
             .store
             .put_pair(
@@ -81,6 +84,7 @@ impl Service {
                     etag: &etag,
                     testnet: request.testnet,
                     proves_delegate: proves_delegate.as_deref(),
+                    document: admitted.document.as_ref(),
                 },
                 self.clock.now(),
             )

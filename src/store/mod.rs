@@ -4,6 +4,7 @@
 //! Two implementations sit side by side: `postgres` for deployments and `memory` for the
 //! zero-setup quick start and fast unit tests. Both run the same conformance suite.
 
+mod documents;
 mod ledger;
 mod lifecycle;
 mod memory;
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{Account, Bucket, BucketTerms};
 
+pub use documents::{DocQuery, Documents, FoundDoc, IndexedDoc, Searchable};
 pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted};
 pub use lifecycle::{
     backoff, Delivery, DrainReport, ExpiredBucket, ExpiryReport, Lifecycle, Mail, MailSender,
@@ -44,6 +46,8 @@ pub struct NewPair<'a> {
     pub testnet: bool,
     /// The delegate this value proves for its owner, when it is the owner's signed enrollment.
     pub proves_delegate: Option<&'a str>,
+    /// The value parsed as a Rein document, when it is one.
+    pub document: Option<&'a IndexedDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,10 +6,11 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+mod documents;
 mod ledger;
 mod lifecycle;
 
-use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
+use super::{IndexedDoc, NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
 
 #[derive(Default)]
@@ -33,6 +34,7 @@ struct State {
     deposit_addresses: HashMap<i64, String>,
     deposits_seen: HashMap<i64, i64>,
     outbox: Vec<lifecycle::OutboxRow>,
+    next_seq: i64,
     /// When the expiry pass expired each bucket: retention counts from there.
     expired_at: HashMap<i64, OffsetDateTime>,
     /// Expired buckets whose pairs were purged after retention.
@@ -46,6 +48,10 @@ struct Pair {
     size: i64,
     etag: String,
     proves_delegate: Option<String>,
+    /// Order of first storage, kept by replacements.
+    seq: i64,
+    testnet: bool,
+    document: Option<IndexedDoc>,
 }
 
 impl MemoryStore {
@@ -267,6 +273,13 @@ impl Store for MemoryStore {
                 .entry((pair.account_id, delegate.to_owned()))
                 .or_insert(0) += 1;
         }
+        let seq = match state.pairs.get(pair.key) {
+            Some(old) => old.seq,
+            None => {
+                state.next_seq += 1;
+                state.next_seq
+            }
+        };
         state.pairs.insert(
             pair.key.to_owned(),
             Pair {
@@ -276,6 +289,9 @@ impl Store for MemoryStore {
                 size: pair.size,
                 etag: pair.etag.to_owned(),
                 proves_delegate: pair.proves_delegate.map(str::to_owned),
+                seq,
+                testnet: pair.testnet,
+                document: pair.document.cloned(),
             },
         );
         Ok(PutOutcome::Stored {

@@ -6,11 +6,15 @@ use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
+mod documents;
 mod ledger;
 mod lifecycle;
 
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
+
+/// The title whose User and Contact fields `get_user` searches.
+const ENROLLMENT_TITLE: &str = "Rein User Enrollment";
 
 /// Attempts of a put that lost a race (same new key inserted concurrently, deadlock).
 const PUT_ATTEMPTS: usize = 8;
@@ -192,7 +196,19 @@ async fn put_in_transaction(
     let Some((bucket_id, bytes_free)) = placed else {
         return Ok(Attempt::Done(PutOutcome::NoRoom));
     };
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [
+    let doc = pair.document;
+    let doc_title = doc.map(|d| d.title.as_str());
+    let doc_fields = doc.map(|d| d.fields_json());
+    let doc_signer = doc.and_then(|d| d.signer.as_deref());
+    let doc_valid = doc.is_some_and(|d| d.valid);
+    let enrollment = doc.filter(|d| d.title == ENROLLMENT_TITLE);
+    let doc_user = enrollment
+        .and_then(|d| d.field("User"))
+        .map(str::to_lowercase);
+    let doc_contact = enrollment
+        .and_then(|d| d.field("Contact"))
+        .map(str::to_lowercase);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 15] = [
         &pair.key,
         &pair.account_id,
         &bucket_id,
@@ -202,11 +218,18 @@ async fn put_in_transaction(
         &pair.testnet,
         &pair.proves_delegate,
         &now,
+        &doc_title,
+        &doc_fields,
+        &doc_signer,
+        &doc_valid,
+        &doc_user,
+        &doc_contact,
     ];
     let inserted = if replacing {
         tx.execute(
             "UPDATE pairs SET bucket_id = $3, value = $4, size = $5, etag = $6, testnet = $7, \
-               proves_delegate = $8, updated_at = $9 \
+               proves_delegate = $8, updated_at = $9, doc_title = $10, doc_fields = $11, \
+               doc_signer = $12, doc_valid = $13, doc_user = $14, doc_contact = $15 \
              WHERE key = $1 AND account_id = $2",
             &params,
         )
@@ -215,8 +238,10 @@ async fn put_in_transaction(
         // A concurrent insert of the same new key fails here with a unique violation;
         // the caller retries and then sees the winner's row (and its bytes stay exact).
         tx.execute(
-            "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, proves_delegate, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, \
+               proves_delegate, updated_at, doc_title, doc_fields, doc_signer, doc_valid, \
+               doc_user, doc_contact) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             &params,
         )
         .await?

@@ -1,0 +1,50 @@
+//! The shared cache in Redis: one key per entry, expired by Redis itself.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{Cache, CacheError};
+use crate::backend::redis::RedisLink;
+
+pub struct RedisCache {
+    link: RedisLink,
+    prefix: String,
+}
+
+impl RedisCache {
+    pub fn new(link: RedisLink, prefix: &str) -> RedisCache {
+        RedisCache {
+            link,
+            prefix: format!("{prefix}cache:"),
+        }
+    }
+}
+
+fn unavailable(err: redis::RedisError) -> CacheError {
+    CacheError(err.to_string())
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        redis::cmd("GET")
+            .arg(format!("{}{key}", self.prefix))
+            .query_async(&mut connection)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        redis::cmd("SET")
+            .arg(format!("{}{key}", self.prefix))
+            .arg(value)
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(unavailable)
+    }
+}
