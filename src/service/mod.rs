@@ -28,7 +28,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{PaymentHint, ServiceError};
 pub use payments::PaymentsReport;
 pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
-pub use queries::{QueryItems, QueryKind, QueryOutcome, QueryRequest, MAX_JOB_IDS};
+pub use queries::{plan, Plan, QueryItems, QueryKind, QueryOutcome, QueryRequest, MAX_JOB_IDS};
 pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 
 /// The service every endpoint calls; cheap to clone.

@@ -111,6 +111,125 @@ fn pairs(found: Vec<FoundDoc>) -> QueryItems {
     QueryItems::Pairs(found.into_iter().map(|doc| (doc.key, doc.value)).collect())
 }
 
+/// How a kind is answered: the searches it runs and how their answers combine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// One search.
+    One(DocQuery),
+    /// One search per job id, merged oldest first.
+    PerId(Vec<DocQuery>),
+    /// Searches in order; the first that finds anything answers.
+    FirstHit(Vec<DocQuery>),
+    /// Per job id: its deliveries, or if none its offers.
+    Dispute(Vec<(DocQuery, DocQuery)>),
+    /// `get_user_ratings` named neither `dest` nor `source`.
+    Nothing,
+}
+
+impl Plan {
+    /// Every search the plan may run (for checking that each one uses an index).
+    pub fn searches(&self) -> Vec<&DocQuery> {
+        match self {
+            Plan::One(query) => vec![query],
+            Plan::PerId(queries) | Plan::FirstHit(queries) => queries.iter().collect(),
+            Plan::Dispute(pairs) => pairs.iter().flat_map(|(a, b)| [a, b]).collect(),
+            Plan::Nothing => Vec::new(),
+        }
+    }
+}
+
+/// The searches that answer `kind` on the given network.
+pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
+    let net = Some(testnet);
+    match kind {
+        QueryKind::Mediators => Plan::One(search(
+            Some(ENROLLMENT),
+            net,
+            &[("Willing to mediate", "True")],
+        )),
+        QueryKind::Jobs => Plan::One(search(Some("Rein Job"), net, &[])),
+        QueryKind::Bids => Plan::One(search(Some("Rein Bid"), net, &[])),
+        QueryKind::Deliveries { job_creator } => Plan::One(search(
+            Some("Rein Delivery"),
+            net,
+            &[("Job creator public key", job_creator)],
+        )),
+        QueryKind::InProcess { worker } => {
+            Plan::One(search(None, net, &[("Worker public key", worker)]))
+        }
+        QueryKind::Review { mediator } => {
+            Plan::One(search(None, net, &[("Mediator public key", mediator)]))
+        }
+        QueryKind::ByJobId { job_ids } => Plan::PerId(
+            job_ids
+                .iter()
+                .map(|id| search(None, net, &[("Job ID", id)]))
+                .collect(),
+        ),
+        // Either network: a dispute concerns the job wherever it was posted.
+        QueryKind::Dispute { job_ids } => Plan::Dispute(
+            job_ids
+                .iter()
+                .map(|id| {
+                    (
+                        search(Some("Rein Delivery"), None, &[("Job ID", id)]),
+                        search(Some("Rein Offer"), None, &[("Job ID", id)]),
+                    )
+                })
+                .collect(),
+        ),
+        QueryKind::UserRatings { dest, source } => {
+            let mut fields = Vec::new();
+            if let Some(dest) = dest {
+                fields.push(("User msin", dest.as_str()));
+            }
+            if let Some(source) = source {
+                fields.push(("Rater msin", source.as_str()));
+            }
+            if fields.is_empty() {
+                Plan::Nothing
+            } else {
+                Plan::One(search(Some("Rein Rating"), net, &fields))
+            }
+        }
+        QueryKind::UserName { msin } => Plan::One(search(
+            Some(ENROLLMENT),
+            net,
+            &[("Secure Identity Number", msin)],
+        )),
+        QueryKind::User { search_input } => {
+            // Exact identity fields first, then "contains" on name and contact.
+            let mut searches: Vec<DocQuery> = [
+                "Secure Identity Number",
+                "Master signing address",
+                "Delegate signing address",
+            ]
+            .into_iter()
+            .map(|field| search(Some(ENROLLMENT), net, &[(field, search_input)]))
+            .collect();
+            if !search_input.is_empty() {
+                for field in [Searchable::User, Searchable::Contact] {
+                    let mut query = search(Some(ENROLLMENT), net, &[]);
+                    query.contains = Some((field, search_input.clone()));
+                    searches.push(query);
+                }
+            }
+            for query in &mut searches {
+                query.limit = USER_LIMIT;
+            }
+            Plan::FirstHit(searches)
+        }
+    }
+}
+
+/// The item shape of each kind's answer.
+fn shape(kind: &QueryKind, found: Vec<FoundDoc>) -> QueryItems {
+    match kind {
+        QueryKind::UserRatings { .. } | QueryKind::UserName { .. } => pairs(found),
+        _ => values(found),
+    }
+}
+
 impl Service {
     /// Whether `owner` may query: it must hold at least one bucket.
     pub(super) async fn holds_a_bucket(&self, owner: &Address) -> Result<bool, ServiceError> {
@@ -124,122 +243,44 @@ impl Service {
         if !self.holds_a_bucket(&request.owner).await? {
             return Ok(QueryOutcome::AccountRequired);
         }
-        let net = Some(request.testnet);
-        let items = match &request.kind {
-            QueryKind::Mediators => values(
-                self.find(search(
-                    Some(ENROLLMENT),
-                    net,
-                    &[("Willing to mediate", "True")],
-                ))
-                .await?,
-            ),
-            QueryKind::Jobs => values(self.find(search(Some("Rein Job"), net, &[])).await?),
-            QueryKind::Bids => values(self.find(search(Some("Rein Bid"), net, &[])).await?),
-            QueryKind::Deliveries { job_creator } => values(
-                self.find(search(
-                    Some("Rein Delivery"),
-                    net,
-                    &[("Job creator public key", job_creator)],
-                ))
-                .await?,
-            ),
-            QueryKind::InProcess { worker } => values(
-                self.find(search(None, net, &[("Worker public key", worker)]))
-                    .await?,
-            ),
-            QueryKind::Review { mediator } => values(
-                self.find(search(None, net, &[("Mediator public key", mediator)]))
-                    .await?,
-            ),
-            QueryKind::ByJobId { job_ids } => {
+        let found = match plan(&request.kind, request.testnet) {
+            Plan::Nothing => return Ok(QueryOutcome::Found(QueryItems::Error)),
+            Plan::One(query) => self.find(&query).await?,
+            Plan::PerId(queries) => {
                 let mut found = Vec::new();
-                for id in job_ids {
-                    found.extend(self.find(search(None, net, &[("Job ID", id)])).await?);
+                for query in &queries {
+                    found.extend(self.find(query).await?);
                 }
-                values(oldest_first(found, QUERY_LIMIT))
+                oldest_first(found, QUERY_LIMIT)
             }
-            QueryKind::Dispute { job_ids } => {
-                // Either network: a dispute concerns the job wherever it was posted.
+            Plan::FirstHit(queries) => {
                 let mut found = Vec::new();
-                for id in job_ids {
-                    let deliveries = self
-                        .find(search(Some("Rein Delivery"), None, &[("Job ID", id)]))
-                        .await?;
-                    if deliveries.is_empty() {
-                        found.extend(
-                            self.find(search(Some("Rein Offer"), None, &[("Job ID", id)]))
-                                .await?,
-                        );
-                    } else {
-                        found.extend(deliveries);
+                for query in &queries {
+                    found = self.find(query).await?;
+                    if !found.is_empty() {
+                        break;
                     }
                 }
-                values(oldest_first(found, QUERY_LIMIT))
+                found
             }
-            QueryKind::UserRatings { dest, source } => {
-                let mut fields = Vec::new();
-                if let Some(dest) = dest {
-                    fields.push(("User msin", dest.as_str()));
+            Plan::Dispute(per_id) => {
+                let mut found = Vec::new();
+                for (deliveries, offers) in &per_id {
+                    let hits = self.find(deliveries).await?;
+                    if hits.is_empty() {
+                        found.extend(self.find(offers).await?);
+                    } else {
+                        found.extend(hits);
+                    }
                 }
-                if let Some(source) = source {
-                    fields.push(("Rater msin", source.as_str()));
-                }
-                if fields.is_empty() {
-                    QueryItems::Error
-                } else {
-                    pairs(self.find(search(Some("Rein Rating"), net, &fields)).await?)
-                }
+                oldest_first(found, QUERY_LIMIT)
             }
-            QueryKind::UserName { msin } => pairs(
-                self.find(search(
-                    Some(ENROLLMENT),
-                    net,
-                    &[("Secure Identity Number", msin)],
-                ))
-                .await?,
-            ),
-            QueryKind::User { search_input } => values(self.find_user(search_input, net).await?),
         };
-        Ok(QueryOutcome::Found(items))
+        Ok(QueryOutcome::Found(shape(&request.kind, found)))
     }
 
-    /// `get_user`: exact identity fields first, then "contains" on name and contact; the
-    /// first rule that finds anything answers.
-    async fn find_user(
-        &self,
-        input: &str,
-        testnet: Option<bool>,
-    ) -> Result<Vec<FoundDoc>, ServiceError> {
-        for field in [
-            "Secure Identity Number",
-            "Master signing address",
-            "Delegate signing address",
-        ] {
-            let mut query = search(Some(ENROLLMENT), testnet, &[(field, input)]);
-            query.limit = USER_LIMIT;
-            let found = self.find(query).await?;
-            if !found.is_empty() {
-                return Ok(found);
-            }
-        }
-        if input.is_empty() {
-            return Ok(Vec::new());
-        }
-        for field in [Searchable::User, Searchable::Contact] {
-            let mut query = search(Some(ENROLLMENT), testnet, &[]);
-            query.contains = Some((field, input.to_owned()));
-            query.limit = USER_LIMIT;
-            let found = self.find(query).await?;
-            if !found.is_empty() {
-                return Ok(found);
-            }
-        }
-        Ok(Vec::new())
-    }
-
-    async fn find(&self, query: DocQuery) -> Result<Vec<FoundDoc>, ServiceError> {
-        Ok(self.documents.find_documents(&query).await?)
+    async fn find(&self, query: &DocQuery) -> Result<Vec<FoundDoc>, ServiceError> {
+        Ok(self.documents.find_documents(query).await?)
     }
 }
 

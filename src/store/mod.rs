@@ -22,7 +22,7 @@ pub use lifecycle::{
     NoticeWriter, OutboxMail,
 };
 pub use memory::MemoryStore;
-pub use postgres::PostgresStore;
+pub use postgres::{search_sql, PostgresStore};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {

@@ -313,6 +313,10 @@ fn block_header(state: &State, params: &[Value], id: &Value) -> (u16, String) {
 
 fn send_raw_transaction(params: &[Value], id: &Value) -> (u16, String) {
     match params.first().and_then(Value::as_str).and_then(decode_hex) {
+        // Well-formed but invalid, as the mempool would refuse a double spend.
+        Some(bytes) if bytes.starts_with(&[0xde, 0xad]) => {
+            error_answer(500, id, -26, "bad-txns-inputs-missingorspent")
+        }
         Some(bytes) => result_answer(id, &Value::String(fake_txid(&bytes)).to_string()),
         None => error_answer(500, id, -22, "TX decode failed"),
     }

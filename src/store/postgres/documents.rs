@@ -24,7 +24,7 @@ fn contains_pattern(text: &str) -> String {
 
 /// The query's SQL and parameters: only the conditions it has, so the planner sees each
 /// one and picks its index.
-pub(super) fn search_sql(query: &DocQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
+pub fn search_sql(query: &DocQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
     let mut sql = String::from("SELECT doc_seq, key, value FROM pairs WHERE doc_valid");
     let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
     let bind = |value: Box<dyn ToSql + Sync + Send>, params: &mut Vec<_>| {

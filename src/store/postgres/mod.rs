@@ -8,6 +8,8 @@ use tokio_postgres::Row;
 
 mod documents;
 mod ledger;
+
+pub use documents::search_sql;
 mod lifecycle;
 
 use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
