@@ -15,6 +15,7 @@ conformance!(
     answers_are_oldest_first_and_bounded,
     unknown_kinds_and_missing_parameters_are_bad_requests,
     documents_round_trip_byte_for_byte,
+    random_documents_round_trip_through_put_and_query,
 );
 
 /// An ASCII-armoured document as the Rein client lays it out, signed by `signer`.
@@ -509,4 +510,56 @@ async fn documents_round_trip_byte_for_byte(backend: Backend) {
     assert_eq!(hits[0].as_str().unwrap().as_bytes(), text.as_bytes());
     let (_, body) = server.get_query("/get", &[("key", "u")]).await;
     assert_eq!(body["value"].as_str().unwrap().as_bytes(), text.as_bytes());
+}
+
+async fn random_documents_round_trip_through_put_and_query(backend: Backend) {
+    use rand::{Rng, SeedableRng};
+    let server = TestServer::start(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let signer = p2pkh();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_d0c5);
+    let alphabet: Vec<char> = "abcXYZ019 %_\\'\"`~!@#$^&*()[]{}<>|;,./?=+-éü中🦀\t"
+        .chars()
+        .collect();
+    let mut docs = Vec::new();
+    for i in 0..40 {
+        let mut random_text = |max: usize| -> String {
+            let len = rng.gen_range(1..=max);
+            (0..len)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                .collect::<String>()
+        };
+        let job_id = format!("rt{i}-{}", random_text(12).trim());
+        let description = random_text(200);
+        let extra = random_text(30);
+        let text = doc(
+            &signer,
+            "Rein Job",
+            &[
+                ("Job ID", job_id.trim()),
+                ("Description", &description),
+                ("Note", &extra),
+            ],
+        );
+        docs.push((format!("rt{i}"), job_id.trim().to_owned(), text));
+    }
+    let stored: Vec<(&str, &str, bool)> = docs
+        .iter()
+        .map(|(key, _, text)| (key.as_str(), text.as_str(), false))
+        .collect();
+    store(&server, &owner, &stored).await;
+    for (key, job_id, text) in &docs {
+        // Commas separate job ids, so look such ids up by worker-free "jobs" instead.
+        let hits = if job_id.contains(',') {
+            found(&server, &owner, "jobs", &[]).await
+        } else {
+            found(&server, &owner, "by_job_id", &[("job_ids", job_id)]).await
+        };
+        let hit = hits
+            .iter()
+            .find(|h| h.as_str() == Some(text.as_str()))
+            .unwrap_or_else(|| panic!("{key} ({job_id:?}) not found byte for byte"));
+        assert_eq!(hit.as_str().unwrap().as_bytes(), text.as_bytes());
+    }
 }

@@ -9,6 +9,7 @@ use common::{p2pkh, Backend, TestServer};
 use tokio_postgres::types::ToSql;
 
 const DOCUMENTS: i64 = 60_000;
+const SYNTHETIC_DOCUMENTS: &str = include_str!("../benches/synthetic_documents.sql");
 
 fn kinds() -> Vec<QueryKind> {
     vec![
@@ -51,28 +52,9 @@ async fn every_query_kind_uses_an_index() {
     let owner = p2pkh();
     server.enroll(&owner).await;
     let sql = server.real.as_ref().unwrap().sql().await;
-    sql.execute(
-        "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, doc_title, \
-           doc_fields, doc_signer, doc_valid, doc_user, doc_contact) \
-         SELECT 'k' || g, b.account_id, b.id, convert_to('value ' || g, 'UTF8'), 10, 'e', g % 10 = 0, \
-           t.title, \
-           jsonb_build_object('Job ID', 'job' || (g / 3), 'Worker public key', 'w' || (g % 5000), \
-             'Mediator public key', 'm' || (g % 3000), 'Job creator public key', 'c' || (g % 4000), \
-             'User msin', 'u' || (g % 7000), 'Rater msin', 'r' || (g % 7000), \
-             'Secure Identity Number', 's' || g, 'Master signing address', 'a' || g, \
-             'Delegate signing address', 'd' || g, \
-             'Willing to mediate', CASE WHEN g % 50 = 0 THEN 'True' ELSE 'False' END), \
-           'signer', g % 97 <> 0, \
-           CASE WHEN t.title = 'Rein User Enrollment' THEN 'user name ' || g END, \
-           CASE WHEN t.title = 'Rein User Enrollment' THEN 'c' || g || '@example.org' END \
-         FROM generate_series(1, $1::BIGINT) AS g \
-         CROSS JOIN LATERAL (SELECT (ARRAY['Rein Job', 'Rein Bid', 'Rein Delivery', 'Rein Offer', \
-           'Rein Rating', 'Rein User Enrollment'])[1 + g % 6] AS title) t \
-         CROSS JOIN (SELECT id, account_id FROM buckets LIMIT 1) b",
-        &[&DOCUMENTS],
-    )
-    .await
-    .unwrap();
+    sql.execute(SYNTHETIC_DOCUMENTS, &[&1_i64, &DOCUMENTS])
+        .await
+        .unwrap();
     sql.batch_execute("ANALYZE pairs").await.unwrap();
 
     let mut checked = 0;
