@@ -75,3 +75,27 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --no-fail-fast
 fi
+
+echo "== Rein client conformance (pytest)"
+# The suite (tests/rein) drives the release binary as the deployed Rein client does, with
+# python-bitcoinlib, which signs through OpenSSL's libssl loaded with ctypes at import time.
+cargo build --release
+python3 -m venv .venv-rein || fail "cannot create the virtualenv .venv-rein (python3 -m venv)"
+.venv-rein/bin/python -m pip install -q --disable-pip-version-check -r tests/rein/requirements.txt \
+    || fail "cannot install tests/rein/requirements.txt into .venv-rein"
+if ! .venv-rein/bin/python -c 'import bitcoin.core.key' >/dev/null 2>&1; then
+    echo "python-bitcoinlib can not load libssl; installing it"
+    apt-get update -qq || fail "apt-get update failed"
+    libssl=""
+    for candidate in libssl3t64 libssl3; do
+        if apt-cache show "$candidate" >/dev/null 2>&1; then libssl=$candidate; break; fi
+    done
+    [ -n "$libssl" ] || fail "no Debian package providing libssl.so.3 (libssl3t64, libssl3) is known to apt"
+    apt-get install -y -qq "$libssl" >/dev/null || fail "apt-get install $libssl failed"
+    .venv-rein/bin/python -c 'import bitcoin.core.key' \
+        || fail "python-bitcoinlib still can not load libssl after installing $libssl"
+fi
+.venv-rein/bin/python -m pytest tests/rein -q
+
+echo "== deploy checks (Helm chart, kustomize, schemas, checkov, dashboard)"
+bash scripts/check-deploy.sh

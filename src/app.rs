@@ -89,9 +89,19 @@ impl App {
             Some(SHUTDOWN_GRACE),
         );
         let admin_task = tokio::spawn(admin_server);
+        // On the signal: report not ready, keep serving for the delay (the load balancer
+        // notices), then stop accepting and let in-flight requests finish.
+        let service = self.service.clone();
+        let delay = Duration::from_secs(self.config.shutdown_delay_secs);
+        let stop_accepting = async move {
+            shutdown.await;
+            service.start_draining();
+            tracing::info!(delay_secs = delay.as_secs(), "shutdown requested; draining");
+            tokio::time::sleep(delay).await;
+        };
         let public_server = Server::new_with_acceptor(public).run_with_graceful_shutdown(
             self.public_endpoint(),
-            shutdown,
+            stop_accepting,
             Some(SHUTDOWN_GRACE),
         );
         let handle = tokio::spawn(async move {

@@ -183,6 +183,11 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_METERING_FOLD_SECS", default_value_t = 5)]
     pub metering_fold_secs: u64,
 
+    /// Seconds a stopping replica keeps serving while reporting not-ready, so the load
+    /// balancer stops sending before the listener closes.
+    #[arg(long, env = "CAUSEWAY_SHUTDOWN_DELAY_SECS", default_value_t = 0)]
+    pub shutdown_delay_secs: u64,
+
     /// Run no background jobs in this replica.
     #[arg(long, env = "CAUSEWAY_NO_JOBS", default_value_t = false)]
     pub no_jobs: bool,

@@ -25,7 +25,8 @@ async fn readyz(service: Data<&Service>) -> poem::Response {
 
 /// Prometheus text exposition.
 #[handler]
-fn metrics() -> poem::Response {
+fn metrics(service: Data<&Service>) -> poem::Response {
+    service.refresh_pool_metrics();
     poem::Response::builder()
         .content_type("text/plain; version=0.0.4")
         .body(METRICS.render())

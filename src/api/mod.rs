@@ -6,6 +6,7 @@ pub mod admin;
 mod body_limit;
 mod error;
 mod info;
+mod observe;
 mod params;
 mod payments;
 mod rein;
@@ -85,4 +86,5 @@ pub fn public_routes(service: Service) -> impl Endpoint {
         .nest("/", api)
         .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
         .catch_all_error(error::contract_error)
+        .around(observe::observe)
 }

@@ -22,6 +22,7 @@ impl RedisCache {
 }
 
 fn unavailable(err: redis::RedisError) -> CacheError {
+    crate::telemetry::metrics::METRICS.redis_errors.inc();
     CacheError(err.to_string())
 }
 

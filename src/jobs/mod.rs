@@ -88,6 +88,8 @@ async fn pass(service: &Service, job: Job) -> Result<serde_json::Value, ServiceE
         }
         Job::Metering => {
             let folded = service.fold_metering().await?;
+            // The stored-bytes gauge rides on this frequent, cheap pass.
+            service.refresh_stored_bytes().await?;
             serde_json::json!({"job": "metering", "buckets_folded": folded})
         }
     })

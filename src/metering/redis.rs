@@ -50,6 +50,7 @@ impl RedisMeter {
 }
 
 fn unavailable(err: redis::RedisError) -> MeterError {
+    crate::telemetry::metrics::METRICS.redis_errors.inc();
     MeterError(err.to_string())
 }
 

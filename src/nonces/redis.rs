@@ -69,6 +69,7 @@ impl RedisNonces {
 }
 
 fn unavailable(err: redis::RedisError) -> NonceStoreError {
+    crate::telemetry::metrics::METRICS.redis_errors.inc();
     NonceStoreError(err.to_string())
 }
 

@@ -8,8 +8,9 @@ use time::Duration;
 const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::{Service, ServiceError};
-use crate::auth::{verify_signed_message, Address, Signature};
+use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
+use crate::telemetry::metrics::METRICS;
 
 #[derive(Debug, Clone)]
 pub enum NonceRequest {
@@ -54,6 +55,7 @@ impl Service {
                     .nonces
                     .issue(account.as_str(), &Nonce::random(), self.config.nonce_ttl())
                     .await?;
+                METRICS.nonces_issued.inc();
                 Ok(Some(nonce))
             }
             NonceRequest::Clear { account, nonce } => {
@@ -72,8 +74,7 @@ impl Service {
         let proven = match &request.signature {
             Some(signature) => {
                 let message = format!("{}{delegate}{contact}", request.owner);
-                verify_signed_message(&request.owner, &message, signature)
-                    .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+                self.check_signature(&request.owner, &message, signature)?;
                 true
             }
             None => false,
@@ -106,6 +107,15 @@ impl Service {
     /// Bytes stored, recomputed at most every `STORED_CACHE` per replica: the sum runs over
     /// buckets (one per MB sold), never over pairs, and a flood of /status can not turn
     /// into a flood of aggregates.
+    /// Recomputes the stored-bytes figure (and its gauge) now.
+    pub async fn refresh_stored_bytes(&self) -> Result<i64, ServiceError> {
+        *self
+            .stored_cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        self.stored_bytes().await
+    }
+
     async fn stored_bytes(&self) -> Result<i64, ServiceError> {
         let cached = *self
             .stored_cache
@@ -117,6 +127,7 @@ impl Service {
             }
         }
         let stored = self.store.stored_bytes().await?;
+        METRICS.stored_bytes.set(stored);
         *self
             .stored_cache
             .lock()

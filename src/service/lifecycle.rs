@@ -16,6 +16,10 @@ impl Service {
             .lifecycle
             .expire(self.clock.now(), Duration::days(retention_days), &notice)
             .await?;
+        METRICS
+            .job_leader
+            .with_label_values(&["expiry"])
+            .set(i64::from(report.is_some()));
         if let Some(report) = &report {
             METRICS.buckets_expired.inc_by(report.expired.len() as u64);
             for bucket in &report.expired {

@@ -51,6 +51,8 @@ pub struct Service {
     node: Option<BitcoinRpc>,
     /// The last `stored` figure of /status and when it was computed.
     stored_cache: Arc<std::sync::Mutex<Option<(Instant, i64)>>>,
+    /// Set once the replica is stopping: readiness answers no from then on.
+    draining: Arc<std::sync::atomic::AtomicBool>,
     started: Instant,
 }
 
@@ -80,6 +82,7 @@ impl Service {
             mailer: None,
             node,
             stored_cache: Arc::default(),
+            draining: Arc::default(),
             started: Instant::now(),
         })
     }
@@ -102,8 +105,32 @@ impl Service {
         self.config.price_sats
     }
 
-    /// Whether every backing service answers (the readiness probe).
+    /// Sets the pool gauges from the store's pool, at scrape time.
+    pub fn refresh_pool_metrics(&self) {
+        if let Some(pool) = self.store.pool_status() {
+            let gauges = &crate::telemetry::metrics::METRICS.pg_pool;
+            gauges.with_label_values(&["size"]).set(pool.size as i64);
+            gauges
+                .with_label_values(&["available"])
+                .set(pool.available as i64);
+            gauges
+                .with_label_values(&["waiting"])
+                .set(pool.waiting as i64);
+        }
+    }
+
+    /// Marks the replica as stopping: from now on it reports not ready.
+    pub fn start_draining(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether every backing service answers and the replica is not stopping (the
+    /// readiness probe).
     pub async fn ready(&self) -> Result<(), ServiceError> {
+        if self.draining.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ServiceError::Unavailable("shutting down".into()));
+        }
         self.store.ping().await?;
         self.nonces.ping().await?;
         Ok(())
@@ -145,6 +172,7 @@ impl Service {
             mailer: None,
             node: None,
             stored_cache: Arc::default(),
+            draining: Arc::default(),
             started: Instant::now(),
         }
     }

@@ -3,7 +3,7 @@
 use time::Duration;
 
 use super::{PaymentHint, Service, ServiceError};
-use crate::auth::{verify_signed_message, Address, Signature};
+use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::store::{DepositOutcome, Entry, LedgerEntry, Posted};
 use crate::telemetry::metrics::METRICS;
@@ -68,9 +68,9 @@ impl Service {
         let address = request.address.as_str();
         let published = format!("{}{address}", request.contact);
         let older = format!("{},{address}", request.contact);
-        verify_signed_message(&request.address, &published, &request.signature)
-            .or_else(|_| verify_signed_message(&request.address, &older, &request.signature))
-            .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+        // Two forms are accepted; the second is tried only when the first fails.
+        self.check_signature(&request.address, &published, &request.signature)
+            .or_else(|_| self.check_signature(&request.address, &older, &request.signature))?;
         let account = self
             .store
             .upsert_account(address, Some(&request.contact))
@@ -120,8 +120,7 @@ impl Service {
             Some((nonce, signature)) => {
                 // Verify before anything is created, so a forged purchase leaves no trace.
                 let message = format!("{}{contact}{nonce}", request.owner);
-                verify_signed_message(&request.owner, &message, signature)
-                    .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+                self.check_signature(&request.owner, &message, signature)?;
                 Some((nonce, signature, message))
             }
             None => None,

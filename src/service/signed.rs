@@ -8,6 +8,7 @@ use crate::domain::{Account, Nonce};
 use crate::nonces::{Admission, RequestId};
 use crate::rein::document;
 use crate::store::IndexedDoc;
+use crate::telemetry::metrics::METRICS;
 
 /// Title of the Rein document that names an account's delegate.
 const ENROLLMENT_TITLE: &str = "Rein User Enrollment";
@@ -36,8 +37,7 @@ impl Service {
         signature: &Signature,
         value: Option<&str>,
     ) -> Result<Admitted, ServiceError> {
-        verify_signed_message(signer, message, signature)
-            .map_err(|err| ServiceError::BadSignature(err.to_string()))?;
+        self.check_signature(signer, message, signature)?;
         let document = value.and_then(|value| self.index_document(value));
         if signer.as_str() != account.address {
             let proven_here = document
@@ -73,8 +73,27 @@ impl Service {
                 document,
             }),
             Admission::BadNonce => Err(ServiceError::BadNonce),
-            Admission::Replayed => Err(ServiceError::Replayed),
+            Admission::Replayed => {
+                METRICS.replays_rejected.inc();
+                Err(ServiceError::Replayed)
+            }
         }
+    }
+
+    /// One signed-message verification (one key recovery), counted by outcome.
+    pub(super) fn check_signature(
+        &self,
+        signer: &Address,
+        message: &str,
+        signature: &Signature,
+    ) -> Result<(), ServiceError> {
+        let verified = verify_signed_message(signer, message, signature);
+        let outcome = if verified.is_ok() { "valid" } else { "invalid" };
+        METRICS
+            .signature_verifications
+            .with_label_values(&[outcome])
+            .inc();
+        verified.map_err(|err| ServiceError::BadSignature(err.to_string()))
     }
 
     /// Undoes an admission so the client may retry a request that failed; best effort,

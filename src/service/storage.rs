@@ -6,6 +6,7 @@ use super::{Service, ServiceError};
 use crate::auth::{Address, Signature};
 use crate::domain::{BucketStatus, Key, Nonce, Value};
 use crate::store::{NewPair, PutOutcome};
+use crate::telemetry::metrics::METRICS;
 
 /// A put in either request shape, parsed: the seed shape has owner = signer.
 #[derive(Debug, Clone)]
@@ -138,7 +139,9 @@ impl Service {
                 pair.bucket.transfer_total,
             )
             .await?;
-        if !charged {
+        if charged {
+            METRICS.bandwidth_served.inc_by(pair.value.len() as u64);
+        } else {
             return Err(ServiceError::BandwidthExhausted {
                 payment: self.payment_hint(pair.account_id),
             });

@@ -66,10 +66,23 @@ pub struct StoredPair {
     pub bucket: Bucket,
 }
 
+/// Connections of a pooled store, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub size: usize,
+    pub available: usize,
+    pub waiting: usize,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Answers when the store can serve requests.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The connection pool's state; None for a store without one.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError>;
 

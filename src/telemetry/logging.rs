@@ -12,6 +12,12 @@ pub fn init_logging(format: &str) {
     let _ = if format == "text" {
         builder.try_init()
     } else {
-        builder.json().flatten_event(true).try_init()
+        // The current span's fields (the request id) go on every line of a request.
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
     };
 }

@@ -2,10 +2,27 @@
 
 use std::sync::LazyLock;
 
-use prometheus::{Encoder, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
 
 pub struct Metrics {
     registry: Registry,
+    /// Requests by route template (never a raw path: bounded cardinality), method, status.
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+    /// Signed-message verifications by outcome (`valid`, `invalid`).
+    pub signature_verifications: IntCounterVec,
+    pub nonces_issued: IntCounter,
+    pub replays_rejected: IntCounter,
+    pub stored_bytes: IntGauge,
+    pub bandwidth_served: IntCounter,
+    /// PostgreSQL pool connections by state (`size`, `available`, `waiting`), at scrape time.
+    pub pg_pool: IntGaugeVec,
+    pub redis_errors: IntCounter,
+    /// 1 while this replica ran the last pass of an exclusive job, 0 when it skipped it.
+    pub job_leader: IntGaugeVec,
     /// Job passes by job and outcome (`ok`, `failed`, `skipped`).
     pub job_runs: IntCounterVec,
     pub deposits_credited: IntCounter,
@@ -31,6 +48,19 @@ fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> 
     counter
 }
 
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    let gauge = IntGauge::new(name, help).unwrap_or_else(|err| unreachable_metric(name, err));
+    let _ = registry.register(Box::new(gauge.clone()));
+    gauge
+}
+
+fn gauge_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let gauge = IntGaugeVec::new(Opts::new(name, help), labels)
+        .unwrap_or_else(|err| unreachable_metric(name, err));
+    let _ = registry.register(Box::new(gauge.clone()));
+    gauge
+}
+
 fn unreachable_metric(name: &str, err: prometheus::Error) -> ! {
     // Metric names are constants in this file; an invalid one is a programming error.
     panic!("invalid metric definition {name}: {err}")
@@ -39,7 +69,69 @@ fn unreachable_metric(name: &str, err: prometheus::Error) -> ! {
 impl Metrics {
     fn new() -> Metrics {
         let registry = Registry::new();
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "causeway_http_request_duration_seconds",
+                "Time from request to response, by route template.",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["route"],
+        )
+        .unwrap_or_else(|err| unreachable_metric("causeway_http_request_duration_seconds", err));
+        let _ = registry.register(Box::new(http_duration.clone()));
         Metrics {
+            http_requests: counter_vec(
+                &registry,
+                "causeway_http_requests_total",
+                "HTTP requests, by route template, method and status.",
+                &["route", "method", "status"],
+            ),
+            http_duration,
+            signature_verifications: counter_vec(
+                &registry,
+                "causeway_signature_verifications_total",
+                "Signed-message verifications, by outcome.",
+                &["outcome"],
+            ),
+            nonces_issued: counter(
+                &registry,
+                "causeway_nonces_issued_total",
+                "Nonce requests answered with a live nonce.",
+            ),
+            replays_rejected: counter(
+                &registry,
+                "causeway_replays_rejected_total",
+                "Signed requests refused because they were accepted before.",
+            ),
+            stored_bytes: gauge(
+                &registry,
+                "causeway_stored_bytes",
+                "Bytes stored across all buckets (refreshed by the metering job and /status).",
+            ),
+            bandwidth_served: counter(
+                &registry,
+                "causeway_bandwidth_bytes_served_total",
+                "Value bytes served by /get and charged to buckets.",
+            ),
+            pg_pool: gauge_vec(
+                &registry,
+                "causeway_pg_pool_connections",
+                "PostgreSQL pool connections, by state (size, available, waiting).",
+                &["state"],
+            ),
+            redis_errors: counter(
+                &registry,
+                "causeway_redis_errors_total",
+                "Redis commands that failed.",
+            ),
+            job_leader: gauge_vec(
+                &registry,
+                "causeway_job_leader",
+                "1 while this replica ran the last pass of an exclusive job, else 0.",
+                &["job"],
+            ),
             job_runs: counter_vec(
                 &registry,
                 "causeway_job_runs_total",

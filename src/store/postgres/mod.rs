@@ -12,7 +12,7 @@ mod ledger;
 pub use documents::search_sql;
 mod lifecycle;
 
-use super::{NewPair, PutOutcome, Store, StoreError, StoredPair};
+use super::{NewPair, PoolStatus, PutOutcome, Store, StoreError, StoredPair};
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
 
 /// The title whose User and Contact fields `get_user` searches.
@@ -261,6 +261,15 @@ async fn put_in_transaction(
 
 #[async_trait]
 impl Store for PostgresStore {
+    fn pool_status(&self) -> Option<PoolStatus> {
+        let status = self.pool.status();
+        Some(PoolStatus {
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        })
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let client = self.client().await?;
         client.simple_query("SELECT 1").await.map_err(db_error)?;

@@ -1,0 +1,159 @@
+"""Runs the release `causeway` binary for the Rein client conformance suite.
+
+The `causeway` session fixture starts the binary (`CAUSEWAY_BIN`, default
+`target/release/causeway` under the repository root) on free loopback ports against a
+PostgreSQL schema and a Redis key prefix of its own, waits for the admin listener's
+`/readyz`, yields the public base URL, and afterwards stops the server, drops the schema
+and deletes the prefix's keys. A server that does not come up fails the session with its
+log.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PG_HOST = "127.0.0.1"
+PG_PORT = "5432"
+PG_USER = "postgres"
+PG_DATABASE = "test"
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = "6379"
+READY_TIMEOUT_SECS = 30
+STOP_TIMEOUT_SECS = 15
+
+
+def _free_port():
+    """A loopback TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _psql(sql):
+    """Runs one statement in the `test` database; fails loudly when it can not."""
+    if shutil.which("psql") is None:
+        pytest.fail("psql not found: the suite needs PostgreSQL's client", pytrace=False)
+    result = subprocess.run(
+        ["psql", "-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", PG_DATABASE,
+         "-v", "ON_ERROR_STOP=1", "-qtA", "-c", sql],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},
+    )
+    if result.returncode != 0:
+        pytest.fail(f"psql failed on {sql!r}:\n{result.stderr}", pytrace=False)
+    return result.stdout
+
+
+def _delete_redis_prefix(prefix):
+    """Deletes the suite's Redis keys (best effort: the prefix is unique to this run)."""
+    if shutil.which("redis-cli") is None:
+        return
+    base = ["redis-cli", "-h", REDIS_HOST, "-p", REDIS_PORT]
+    keys = subprocess.run(base + ["--scan", "--pattern", f"{prefix}*"],
+                          capture_output=True, text=True, check=False).stdout.split()
+    for start in range(0, len(keys), 500):
+        subprocess.run(base + ["del", *keys[start:start + 500]],
+                       capture_output=True, check=False)
+
+
+def _server_env(database_url, redis_prefix, listen, admin_listen):
+    """The process environment without any outside Causeway setting, plus the suite's."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CAUSEWAY_") and k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({
+        "DATABASE_URL": database_url,
+        "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}",
+        "CAUSEWAY_REDIS_PREFIX": redis_prefix,
+        "CAUSEWAY_LISTEN": listen,
+        "CAUSEWAY_ADMIN_LISTEN": admin_listen,
+        "CAUSEWAY_LOG_FORMAT": "text",
+    })
+    return env
+
+
+def _read_log(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError as err:
+        return f"(no log: {err})"
+
+
+def _wait_ready(process, admin, log_path):
+    """Polls /readyz until it answers 200; fails with the server's log otherwise."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECS
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"causeway exited with status {process.returncode} before it was "
+                        f"ready. Its log:\n{_read_log(log_path)}", pytrace=False)
+        try:
+            answer = requests.get(f"http://{admin}/readyz", timeout=1)
+            if answer.status_code == 200:
+                return
+            last = f"{answer.status_code} {answer.text}"
+        except requests.RequestException as err:
+            last = str(err)
+        time.sleep(0.2)
+    pytest.fail(f"causeway was not ready within {READY_TIMEOUT_SECS} s (last /readyz: {last}). "
+                f"Its log:\n{_read_log(log_path)}", pytrace=False)
+
+
+def _stop(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def causeway():
+    """Base URL (`http://127.0.0.1:PORT`) of a release Causeway on a fresh schema and prefix."""
+    binary = Path(os.environ.get("CAUSEWAY_BIN", "target/release/causeway"))
+    if not binary.is_absolute():
+        binary = REPO_ROOT / binary
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"{binary} is missing: build it with `cargo build --release` "
+                    "(or point CAUSEWAY_BIN at a causeway binary)", pytrace=False)
+
+    run = uuid.uuid4().hex
+    schema = f"rein_{run}"
+    redis_prefix = f"causeway-rein:{run}:"
+    database_url = (f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DATABASE}"
+                    f"?options=-csearch_path%3D{schema}")
+    listen = f"127.0.0.1:{_free_port()}"
+    admin = f"127.0.0.1:{_free_port()}"
+    log = tempfile.NamedTemporaryFile(prefix="causeway-rein-", suffix=".log", delete=False)
+
+    _psql(f'CREATE SCHEMA "{schema}"')
+    process = None
+    try:
+        process = subprocess.Popen(
+            [str(binary), "serve"], cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT,
+            env=_server_env(database_url, redis_prefix, listen, admin),
+        )
+        _wait_ready(process, admin, log.name)
+        yield f"http://{listen}"
+        if process.poll() is not None:
+            pytest.fail(f"causeway died during the suite (status {process.returncode}). "
+                        f"Its log:\n{_read_log(log.name)}", pytrace=False)
+    finally:
+        if process is not None:
+            _stop(process)
+        log.close()
+        _psql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        _delete_redis_prefix(redis_prefix)
+        os.unlink(log.name)
