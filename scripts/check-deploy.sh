@@ -392,7 +392,12 @@ with open(f"{CHART}/values.yaml") as f:
 deploy = next(d for d in renders["default"] if d["kind"] == "Deployment")
 secret_env = {e["name"] for e in deploy["spec"]["template"]["spec"]["containers"][0]["env"]
               if "secretKeyRef" in e.get("valueFrom", {})}
-deployable = values_cfg | set(chart_cfg) | secret_env
+# Not chart config on purpose: Kubernetes sets HOSTNAME to the pod name (the replica's name
+# on spans), and tracing is opt-in through extraEnv (OTEL_*): an empty value in the
+# ConfigMap must not stand in for "unset".
+outside_config = {"HOSTNAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                  "OTEL_SERVICE_NAME"}
+deployable = values_cfg | set(chart_cfg) | secret_env | outside_config
 for env in settings:
     if env not in deployable:
         err(f"setting {env} (src/config.rs) is neither in helm/causeway/values.yaml config nor a "

@@ -192,6 +192,24 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_NO_JOBS", default_value_t = false)]
     pub no_jobs: bool,
 
+    /// OTLP endpoint for traces (standard OpenTelemetry variable); traces are off when
+    /// neither it nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set. The exporter reads the
+    /// other OTEL_* variables (protocol, headers, timeout) itself.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otel_endpoint: Option<String>,
+
+    /// OTLP endpoint for traces only (standard OpenTelemetry variable).
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")]
+    pub otel_traces_endpoint: Option<String>,
+
+    /// Service name on exported spans (standard OpenTelemetry variable).
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "causeway")]
+    pub otel_service_name: String,
+
+    /// This replica's name on spans and logs (Kubernetes sets HOSTNAME to the pod name).
+    #[arg(long, env = "HOSTNAME", default_value = "causeway")]
+    pub replica: String,
+
     /// Log format: json (for log collectors) or text (for people).
     #[arg(long, env = "CAUSEWAY_LOG_FORMAT", default_value = "json")]
     pub log_format: String,

@@ -51,35 +51,51 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Openapi => {
-            println!("{}", api::spec_json());
-            ExitCode::SUCCESS
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        println!("{}", api::spec_json());
+        return ExitCode::SUCCESS;
+    }
+    // Telemetry first, outside the runtime: the OTLP exporter's blocking client runs its own.
+    let provider = match telemetry::traces::otlp_provider(&cli.config) {
+        Ok(provider) => provider,
+        Err(err) => {
+            eprintln!("causeway: {err}");
+            return ExitCode::FAILURE;
         }
-        Command::Migrate => {
-            telemetry::init_logging(&cli.config.log_format);
-            exit_on_error(migrate_only(&cli.config).await)
+    };
+    telemetry::init(&cli.config.log_format, provider.as_ref());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("causeway: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
         }
-        Command::RunJob { job } => {
-            telemetry::init_logging(&cli.config.log_format);
-            exit_on_error(run_job(cli.config, job).await)
+    };
+    let config = cli.config;
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Openapi => Ok(()),
+            Command::Migrate => migrate_only(&config).await,
+            Command::RunJob { job } => run_job(config, job).await,
+            Command::Credit {
+                address,
+                sats,
+                memo,
+            } => credit(config, &address, sats, &memo).await,
+            Command::Serve => serve(config).await,
         }
-        Command::Credit {
-            address,
-            sats,
-            memo,
-        } => {
-            telemetry::init_logging(&cli.config.log_format);
-            exit_on_error(credit(cli.config, &address, sats, &memo).await)
-        }
-        Command::Serve => {
-            telemetry::init_logging(&cli.config.log_format);
-            exit_on_error(serve(cli.config).await)
+    });
+    drop(runtime);
+    if let Some(provider) = provider {
+        // Sends the spans still batched before the process ends.
+        if let Err(err) = provider.shutdown() {
+            eprintln!("causeway: flushing traces failed: {err}");
         }
     }
+    exit_on_error(result)
 }
 
 fn exit_on_error(result: anyhow::Result<()>) -> ExitCode {

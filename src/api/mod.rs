@@ -77,6 +77,7 @@ pub fn spec_json() -> String {
 /// The public listener's routes: the API, its document and the interactive page.
 pub fn public_routes(service: Service) -> impl Endpoint {
     let max_body = service.config().max_body_bytes;
+    let replica: std::sync::Arc<str> = service.config().replica.as_str().into();
     let api = openapi(service);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -86,5 +87,5 @@ pub fn public_routes(service: Service) -> impl Endpoint {
         .nest("/", api)
         .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
         .catch_all_error(error::contract_error)
-        .around(observe::observe)
+        .around(move |inner, req| observe::observe(inner, req, replica.clone()))
 }

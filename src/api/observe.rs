@@ -8,6 +8,7 @@ use std::time::Instant;
 use poem::{Endpoint, IntoResponse, Request, Response, Result};
 use rand::RngCore;
 use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::telemetry::metrics::METRICS;
 
@@ -79,11 +80,41 @@ fn request_id(req: &Request) -> String {
     }
 }
 
-pub async fn observe<E: Endpoint>(inner: Arc<E>, req: Request) -> Result<Response> {
+/// The caller's W3C trace context (`traceparent`), so our spans join its trace.
+struct Headers<'a>(&'a poem::http::HeaderMap);
+
+impl opentelemetry::propagation::Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+pub async fn observe<E: Endpoint>(
+    inner: Arc<E>,
+    req: Request,
+    replica: Arc<str>,
+) -> Result<Response> {
     let route = route_label(req.uri().path());
     let method = method_label(req.method());
     let id = request_id(&req);
-    let span = tracing::info_span!("request", request_id = %id, route, method);
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
+        request_id = %id,
+        route,
+        method,
+        replica = %replica,
+        status = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&Headers(req.headers()))
+    });
+    let _ = span.set_parent(parent);
     let started = Instant::now();
     let mut response = match inner.call(req).instrument(span.clone()).await {
         Ok(output) => output.into_response(),
@@ -91,6 +122,7 @@ pub async fn observe<E: Endpoint>(inner: Arc<E>, req: Request) -> Result<Respons
     };
     let elapsed = started.elapsed();
     let status = response.status();
+    span.record("status", status.as_u16());
     METRICS
         .http_requests
         .with_label_values(&[route, method, status.as_str()])

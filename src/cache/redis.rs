@@ -28,6 +28,7 @@ fn unavailable(err: redis::RedisError) -> CacheError {
 
 #[async_trait]
 impl Cache for RedisCache {
+    #[tracing::instrument(name = "redis.get", skip_all)]
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("GET")
@@ -37,6 +38,7 @@ impl Cache for RedisCache {
             .map_err(unavailable)
     }
 
+    #[tracing::instrument(name = "redis.set", skip_all)]
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("SET")

@@ -56,6 +56,7 @@ fn unavailable(err: redis::RedisError) -> MeterError {
 
 #[async_trait]
 impl TransferMeter for RedisMeter {
+    #[tracing::instrument(name = "redis.charge", skip_all)]
     async fn charge(
         &self,
         bucket_id: i64,
@@ -78,6 +79,7 @@ impl TransferMeter for RedisMeter {
         Ok(charged == 1)
     }
 
+    #[tracing::instrument(name = "redis.drain", skip_all)]
     async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let dirty: Vec<i64> = redis::cmd("SMEMBERS")
@@ -102,6 +104,7 @@ impl TransferMeter for RedisMeter {
         Ok(drained)
     }
 
+    #[tracing::instrument(name = "redis.restore", skip_all)]
     async fn restore(&self, bucket_id: i64, bytes: i64) -> Result<(), MeterError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::pipe()

@@ -79,6 +79,7 @@ fn ttl_secs(ttl: Duration) -> u64 {
 
 #[async_trait]
 impl NonceStore for RedisNonces {
+    #[tracing::instrument(name = "redis.ping", skip_all)]
     async fn ping(&self) -> Result<(), NonceStoreError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("PING")
@@ -88,6 +89,7 @@ impl NonceStore for RedisNonces {
         Ok(())
     }
 
+    #[tracing::instrument(name = "redis.issue", skip_all)]
     async fn issue(
         &self,
         account: &str,
@@ -107,6 +109,7 @@ impl NonceStore for RedisNonces {
             .map_err(|_| NonceStoreError(format!("corrupt nonce in redis: {live:?}")))
     }
 
+    #[tracing::instrument(name = "redis.clear", skip_all)]
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         self.clear
@@ -118,6 +121,7 @@ impl NonceStore for RedisNonces {
         Ok(())
     }
 
+    #[tracing::instrument(name = "redis.admit", skip_all)]
     async fn admit(
         &self,
         account: &str,
@@ -147,6 +151,7 @@ impl NonceStore for RedisNonces {
         }
     }
 
+    #[tracing::instrument(name = "redis.release", skip_all)]
     async fn release(
         &self,
         account: &str,

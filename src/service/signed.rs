@@ -87,6 +87,7 @@ impl Service {
         message: &str,
         signature: &Signature,
     ) -> Result<(), ServiceError> {
+        let _span = tracing::info_span!("verify_signature").entered();
         let verified = verify_signed_message(signer, message, signature);
         let outcome = if verified.is_ok() { "valid" } else { "invalid" };
         METRICS

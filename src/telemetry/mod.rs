@@ -1,6 +1,7 @@
-//! What a replica tells its operators: logs and Prometheus metrics.
+//! What a replica tells its operators: logs, Prometheus metrics and OpenTelemetry traces.
 
 mod logging;
 pub mod metrics;
+pub mod traces;
 
-pub use logging::init_logging;
+pub use logging::{init, init_logging};

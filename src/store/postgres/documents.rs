@@ -72,6 +72,7 @@ pub fn search_sql(query: &DocQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>
 
 #[async_trait]
 impl Documents for PostgresStore {
+    #[tracing::instrument(name = "postgres.find_documents", skip_all)]
     async fn find_documents(&self, query: &DocQuery) -> Result<Vec<FoundDoc>, StoreError> {
         let (sql, params) = search_sql(query);
         let refs: Vec<&(dyn ToSql + Sync)> = params

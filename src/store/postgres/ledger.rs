@@ -113,6 +113,7 @@ async fn pay_pending(
 
 #[async_trait]
 impl Ledger for PostgresStore {
+    #[tracing::instrument(name = "postgres.balance", skip_all)]
     async fn balance(&self, account_id: i64) -> Result<i64, StoreError> {
         let client = self.client().await?;
         let row = client
@@ -125,6 +126,7 @@ impl Ledger for PostgresStore {
         Ok(row.map(|r| r.get(0)).unwrap_or(0))
     }
 
+    #[tracing::instrument(name = "postgres.entries", skip_all)]
     async fn entries(&self, account_id: i64) -> Result<Vec<LedgerEntry>, StoreError> {
         let client = self.client().await?;
         let rows = client
@@ -152,6 +154,7 @@ impl Ledger for PostgresStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "postgres.post", skip_all)]
     async fn post(
         &self,
         account_id: i64,
@@ -213,6 +216,7 @@ impl Ledger for PostgresStore {
         Ok(Posted::Done { balance, activated })
     }
 
+    #[tracing::instrument(name = "postgres.buy_bucket", skip_all)]
     async fn buy_bucket(
         &self,
         account_id: i64,
@@ -269,6 +273,7 @@ impl Ledger for PostgresStore {
         Ok(bucket)
     }
 
+    #[tracing::instrument(name = "postgres.record_deposit", skip_all)]
     async fn record_deposit(
         &self,
         address: &str,
@@ -339,6 +344,7 @@ impl Ledger for PostgresStore {
         })
     }
 
+    #[tracing::instrument(name = "postgres.set_deposit_address", skip_all)]
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
         client

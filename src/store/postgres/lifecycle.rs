@@ -21,6 +21,7 @@ const MAIL_BATCH: i64 = 20;
 
 #[async_trait]
 impl Lifecycle for PostgresStore {
+    #[tracing::instrument(name = "postgres.expire", skip_all)]
     async fn expire(
         &self,
         now: OffsetDateTime,
@@ -140,6 +141,7 @@ impl Lifecycle for PostgresStore {
         Ok(Some(report))
     }
 
+    #[tracing::instrument(name = "postgres.drain_outbox", skip_all)]
     async fn drain_outbox(
         &self,
         now: OffsetDateTime,

@@ -270,12 +270,14 @@ impl Store for PostgresStore {
         })
     }
 
+    #[tracing::instrument(name = "postgres.ping", skip_all)]
     async fn ping(&self) -> Result<(), StoreError> {
         let client = self.client().await?;
         client.simple_query("SELECT 1").await.map_err(db_error)?;
         Ok(())
     }
 
+    #[tracing::instrument(name = "postgres.find_account", skip_all)]
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError> {
         let client = self.client().await?;
         let row = client
@@ -288,6 +290,7 @@ impl Store for PostgresStore {
         Ok(row.as_ref().map(account_from_row))
     }
 
+    #[tracing::instrument(name = "postgres.upsert_account", skip_all)]
     async fn upsert_account(
         &self,
         address: &str,
@@ -306,6 +309,7 @@ impl Store for PostgresStore {
         Ok(account_from_row(&row))
     }
 
+    #[tracing::instrument(name = "postgres.add_delegate", skip_all)]
     async fn add_delegate(
         &self,
         account_id: i64,
@@ -324,6 +328,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    #[tracing::instrument(name = "postgres.is_proven_delegate", skip_all)]
     async fn is_proven_delegate(
         &self,
         account_id: i64,
@@ -343,6 +348,7 @@ impl Store for PostgresStore {
         Ok(row.get(0))
     }
 
+    #[tracing::instrument(name = "postgres.buckets", skip_all)]
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError> {
         let client = self.client().await?;
         let rows = client
@@ -355,6 +361,7 @@ impl Store for PostgresStore {
         rows.iter().map(|row| bucket_from_row(row, 0)).collect()
     }
 
+    #[tracing::instrument(name = "postgres.grant_free_bucket", skip_all)]
     async fn grant_free_bucket(
         &self,
         account_id: i64,
@@ -404,6 +411,7 @@ impl Store for PostgresStore {
         Ok(Some(bucket))
     }
 
+    #[tracing::instrument(name = "postgres.put_pair", skip_all)]
     async fn put_pair(
         &self,
         pair: NewPair<'_>,
@@ -424,6 +432,7 @@ impl Store for PostgresStore {
         )))
     }
 
+    #[tracing::instrument(name = "postgres.get_pair", skip_all)]
     async fn get_pair(&self, key: &str) -> Result<Option<StoredPair>, StoreError> {
         let client = self.client().await?;
         let row = client
@@ -449,6 +458,7 @@ impl Store for PostgresStore {
         }))
     }
 
+    #[tracing::instrument(name = "postgres.delete_pair", skip_all)]
     async fn delete_pair(&self, account_id: i64, key: &str) -> Result<bool, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
@@ -471,6 +481,7 @@ impl Store for PostgresStore {
         Ok(true)
     }
 
+    #[tracing::instrument(name = "postgres.add_transfer", skip_all)]
     async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
@@ -483,6 +494,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    #[tracing::instrument(name = "postgres.stored_bytes", skip_all)]
     async fn stored_bytes(&self) -> Result<i64, StoreError> {
         let client = self.client().await?;
         let row = client

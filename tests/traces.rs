@@ -1,0 +1,221 @@
+//! OpenTelemetry: an OTLP receiver inside the test gets the spans of one put, parented under
+//! the caller's W3C `traceparent`, with child spans for signature verification, PostgreSQL
+//! and Redis.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{p2pkh, put_form, RealBackends};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Accepts OTLP/HTTP JSON exports and keeps their bodies.
+async fn otlp_receiver() -> (u16, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let mut data = Vec::new();
+                let mut buf = [0u8; 8192];
+                loop {
+                    let Ok(n) = stream.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    data.extend_from_slice(&buf[..n]);
+                    let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if data.len() < end + 4 + length {
+                        continue;
+                    }
+                    let body = &data[end + 4..end + 4 + length];
+                    if let Ok(json) = serde_json::from_slice(body) {
+                        kept.lock().unwrap().push(json);
+                    }
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    return;
+                }
+            });
+        }
+    });
+    (port, bodies)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[derive(Debug, Clone)]
+struct Span {
+    trace: String,
+    id: String,
+    parent: String,
+    name: String,
+}
+
+fn spans(bodies: &[serde_json::Value]) -> Vec<Span> {
+    let mut found = Vec::new();
+    for body in bodies {
+        for resource in body["resourceSpans"].as_array().into_iter().flatten() {
+            for scope in resource["scopeSpans"].as_array().into_iter().flatten() {
+                for span in scope["spans"].as_array().into_iter().flatten() {
+                    let text = |k: &str| span[k].as_str().unwrap_or("").to_lowercase();
+                    found.push(Span {
+                        trace: text("traceId"),
+                        id: text("spanId"),
+                        parent: text("parentSpanId"),
+                        name: span["name"].as_str().unwrap_or("").to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_is_traced_under_the_callers_traceparent() {
+    let real = RealBackends::fresh().await;
+    let (otlp_port, bodies) = otlp_receiver().await;
+    let (port, admin) = (free_port(), free_port());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_causeway"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CAUSEWAY_")
+            || name.starts_with("OTEL_")
+            || name == "DATABASE_URL"
+            || name == "REDIS_URL"
+        {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
+        .env("DATABASE_URL", &real.database_url)
+        .env("REDIS_URL", &real.redis_url)
+        .env("CAUSEWAY_REDIS_PREFIX", &real.redis_prefix)
+        .env("CAUSEWAY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CAUSEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{otlp_port}"),
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http.get(format!("{base}/price")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let owner = p2pkh();
+    let address = owner.address.as_str().to_owned();
+    http.get(format!(
+        "{base}/request?owner={address}&contact=t@example.org"
+    ))
+    .send()
+    .await
+    .unwrap();
+    let nonce: serde_json::Value = http
+        .get(format!("{base}/nonce?address={address}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nonce = nonce["nonce"].as_str().unwrap().to_owned();
+    let (trace, caller) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let response = http
+        .post(format!("{base}/put"))
+        .header("traceparent", format!("00-{trace}-{caller}-01"))
+        .form(&put_form(&owner, "traced", "value", &nonce))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    // SIGTERM flushes the batched spans on the way out.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap()
+        .success());
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let all = loop {
+        let all = spans(&bodies.lock().unwrap());
+        if all
+            .iter()
+            .any(|s| s.trace == trace && s.name.starts_with("postgres."))
+            || Instant::now() > deadline
+        {
+            break all;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let ours: Vec<&Span> = all.iter().filter(|s| s.trace == trace).collect();
+    let put = ours
+        .iter()
+        .find(|s| s.name == "POST /put")
+        .unwrap_or_else(|| panic!("no POST /put span in our trace: {ours:#?}"));
+    assert_eq!(
+        put.parent, caller,
+        "the request span's parent is the caller's span"
+    );
+    let by_id: HashMap<&str, &Span> = ours.iter().map(|s| (s.id.as_str(), *s)).collect();
+    let under_put = |span: &Span| {
+        let mut current = span;
+        for _ in 0..20 {
+            if current.id == put.id {
+                return true;
+            }
+            match by_id.get(current.parent.as_str()) {
+                Some(parent) => current = parent,
+                None => return false,
+            }
+        }
+        false
+    };
+    for prefix in ["verify_signature", "postgres.", "redis."] {
+        let child = ours
+            .iter()
+            .find(|s| s.name.starts_with(prefix) && s.id != put.id && under_put(s))
+            .unwrap_or_else(|| panic!("no {prefix} span under the put: {ours:#?}"));
+        assert_eq!(child.trace, trace);
+    }
+    // Other requests (no traceparent) are traced too, in traces of their own.
+    assert!(all
+        .iter()
+        .any(|s| s.name == "GET /nonce" && s.trace != trace));
+}
