@@ -3,30 +3,11 @@
 
 mod common;
 
+use common::binary::{causeway, free_port};
+
 use std::io::Read;
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_causeway");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn causeway() -> Command {
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CAUSEWAY_") || name == "DATABASE_URL" || name == "REDIS_URL" {
-            command.env_remove(name);
-        }
-    }
-    command
-}
 
 #[test]
 fn default_serve_uses_memory_warns_and_stops_cleanly_on_sigterm() {

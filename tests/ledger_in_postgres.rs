@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{p2pkh, Backend, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +41,7 @@ async fn credit_command_credits_and_debits_with_a_memo() {
     let owner = p2pkh();
     server.enroll(&owner).await;
     let run = |sats: &str| {
-        Command::new(env!("CARGO_BIN_EXE_causeway"))
+        common::binary::causeway()
             .args([
                 "credit",
                 owner.address.as_str(),

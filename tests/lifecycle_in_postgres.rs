@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{assert_error, p2pkh, test_config, RealBackends, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,7 +66,7 @@ async fn run_job_expires_buckets_an_operator_moved_in_the_database() {
     )
     .await
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_causeway"))
+    let out = common::binary::causeway()
         .args(["run-job", "expiry"])
         .env("DATABASE_URL", &real.database_url)
         .env("REDIS_URL", &real.redis_url)

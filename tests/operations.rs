@@ -4,12 +4,13 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use causeway::jobs::{run_once, Job};
+use common::binary::{free_port, serving, terminate, wait_until_serving};
 use common::{p2pkh, put_form, Backend, TestServer};
 
 /// Metrics operators read besides the dashboard's own.
@@ -187,46 +188,10 @@ async fn readiness_follows_the_backends() {
     assert_eq!(server.get("/price").await.0, 200);
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn causeway(port: u16, admin: u16) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_causeway"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CAUSEWAY_") || name == "DATABASE_URL" || name == "REDIS_URL" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("CAUSEWAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CAUSEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
-        .env("CAUSEWAY_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
-async fn wait_until_serving(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if http.get(format!("{base}/price")).send().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not start");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_lines_carry_the_request_id_and_never_a_secret() {
     let (port, admin) = (free_port(), free_port());
-    let mut child = causeway(port, admin).spawn().unwrap();
+    let mut child = serving(port, admin).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     wait_until_serving(&http, &base).await;
@@ -264,10 +229,7 @@ async fn log_lines_carry_the_request_id_and_never_a_secret() {
     .send()
     .await
     .unwrap();
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     assert!(child.wait().unwrap().success());
     let lines: Vec<String> = BufReader::new(child.stderr.take().unwrap())
         .lines()
@@ -303,7 +265,7 @@ async fn log_lines_carry_the_request_id_and_never_a_secret() {
 async fn sigterm_during_a_stream_of_requests_loses_none() {
     let (port, admin) = (free_port(), free_port());
     // Logs are not read here: a piped stderr nobody drains would fill and stall the server.
-    let mut child = causeway(port, admin)
+    let mut child = serving(port, admin)
         .env("CAUSEWAY_SHUTDOWN_DELAY_SECS", "1")
         .stderr(Stdio::null())
         .spawn()
@@ -339,10 +301,7 @@ async fn sigterm_during_a_stream_of_requests_loses_none() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let served_before = ok.load(Ordering::SeqCst);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     // Readiness turns false at once; the replica keeps serving until the balancer notices.
     let noticed = Instant::now();
     loop {

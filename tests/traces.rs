@@ -5,10 +5,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::binary::{free_port, serving, terminate, wait_until_serving};
 use common::{p2pkh, put_form, RealBackends};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -62,14 +63,6 @@ async fn otlp_receiver() -> (u16, Arc<Mutex<Vec<serde_json::Value>>>) {
     (port, bodies)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[derive(Debug, Clone)]
 struct Span {
     trace: String,
@@ -103,22 +96,10 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
     let real = RealBackends::fresh().await;
     let (otlp_port, bodies) = otlp_receiver().await;
     let (port, admin) = (free_port(), free_port());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_causeway"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CAUSEWAY_")
-            || name.starts_with("OTEL_")
-            || name == "DATABASE_URL"
-            || name == "REDIS_URL"
-        {
-            command.env_remove(name);
-        }
-    }
-    let mut child = command
+    let mut child = serving(port, admin)
         .env("DATABASE_URL", &real.database_url)
         .env("REDIS_URL", &real.redis_url)
         .env("CAUSEWAY_REDIS_PREFIX", &real.redis_prefix)
-        .env("CAUSEWAY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CAUSEWAY_ADMIN_LISTEN", format!("127.0.0.1:{admin}"))
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             format!("http://127.0.0.1:{otlp_port}"),
@@ -131,11 +112,7 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http.get(format!("{base}/price")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_serving(&http, &base).await;
     let owner = p2pkh();
     let address = owner.address.as_str().to_owned();
     http.get(format!(
@@ -163,10 +140,7 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
         .unwrap();
     assert_eq!(response.status(), 201);
     // SIGTERM flushes the batched spans on the way out.
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod fake_node;
 pub mod proxy;
 pub mod smtp;
