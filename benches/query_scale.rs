@@ -3,16 +3,13 @@
 //! the two. Run: `cargo bench --bench query_scale` (needs PostgreSQL and Redis on
 //! 127.0.0.1, as `scripts/test.sh` starts them).
 
-use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
-use causeway::app;
 use causeway::auth::{AddressKind, Net, Signer};
-use causeway::backend::Backends;
-use causeway::config::Config;
-use causeway::service::SystemClock;
+use support::BenchServer;
 
-const PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 const SMALL: i64 = 10_000;
 const LARGE: i64 = 1_000_000;
 const ROUNDS: usize = 200;
@@ -82,38 +79,8 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let schema = format!("bench_{id}");
-    let (admin, connection) = tokio_postgres::connect(PG, tokio_postgres::NoTls)
-        .await
-        .expect("PostgreSQL on 127.0.0.1:5432");
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let database_url = format!("{PG}?options=-csearch_path%3D{schema}");
-
-    let mut config = {
-        use clap::Parser;
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            config: Config,
-        }
-        Only::parse_from(["bench"]).config
-    };
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.admin_listen = "127.0.0.1:0".parse().unwrap();
-    config.database_url = Some(database_url.clone());
-    config.redis_url = Some("redis://127.0.0.1:6379".into());
-    config.redis_prefix = format!("causeway-bench:{id}:");
-    config.no_jobs = true;
-    config.bucket_transfer_bytes = i64::MAX / 4;
-    let backends = Backends::connect(&config).await.expect("backends");
-    let app = app::build(config, &backends, Arc::new(SystemClock)).expect("settings");
-    let running = app.start(std::future::pending()).await.expect("server");
-    let base = format!("http://{}", running.public_addr);
+    let server = BenchServer::start(|_| {}).await;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
 
     let owner = Signer::random(AddressKind::P2pkh, Net::Mainnet);
@@ -125,12 +92,8 @@ async fn main() {
     .await
     .unwrap();
 
-    let (sql, connection) = tokio_postgres::connect(&database_url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
     let load = |from: i64, to: i64| {
-        let sql = &sql;
+        let sql = &server.sql;
         async move {
             let started = Instant::now();
             sql.execute(SYNTHETIC_DOCUMENTS, &[&from, &to])
@@ -164,8 +127,5 @@ async fn main() {
         );
     }
     println!("\nworst median ratio 1M/10k: {worst:.2} (target < 2.0 for /query, < 1.5 for /get)");
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .await
-        .unwrap();
+    server.drop_schema().await;
 }

@@ -108,10 +108,13 @@ async fn claim(
 ) -> Result<Option<i64>, tokio_postgres::Error> {
     let row = tx
         .query_opt(
-            "UPDATE buckets SET bytes_used = bytes_used + $2 \
+            &tx.prepare_cached(
+                "UPDATE buckets SET bytes_used = bytes_used + $2 \
              WHERE id = $1 AND status = 'active' AND expires_at > $3 \
                AND bytes_used + $2 <= bytes_total \
              RETURNING bytes_total - bytes_used",
+            )
+            .await?,
             &[&bucket_id, &delta, &now],
         )
         .await?;
@@ -127,10 +130,13 @@ pub(super) async fn claim_newest(
 ) -> Result<Option<(i64, i64)>, tokio_postgres::Error> {
     let candidates = tx
         .query(
-            "SELECT id FROM buckets \
+            &tx.prepare_cached(
+                "SELECT id FROM buckets \
              WHERE account_id = $1 AND status = 'active' AND expires_at > $2 \
                AND bytes_used + $3 <= bytes_total \
              ORDER BY id DESC",
+            )
+            .await?,
             &[&account_id, &now, &size],
         )
         .await?;
@@ -168,7 +174,10 @@ async fn put_in_transaction(
     let tx = client.transaction().await?;
     let existing = tx
         .query_opt(
-            "SELECT account_id, bucket_id, size FROM pairs WHERE key = $1 FOR UPDATE",
+            &tx.prepare_cached(
+                "SELECT account_id, bucket_id, size FROM pairs WHERE key = $1 FOR UPDATE",
+            )
+            .await?,
             &[&pair.key],
         )
         .await?;
@@ -185,7 +194,10 @@ async fn put_in_transaction(
                     // Growth does not fit where the pair lives: move it whole. If nothing
                     // has room the transaction rolls back and the release is undone.
                     tx.execute(
-                        "UPDATE buckets SET bytes_used = bytes_used - $2 WHERE id = $1",
+                        &tx.prepare_cached(
+                            "UPDATE buckets SET bytes_used = bytes_used - $2 WHERE id = $1",
+                        )
+                        .await?,
                         &[&old_bucket, &old_size],
                     )
                     .await?;
@@ -229,10 +241,13 @@ async fn put_in_transaction(
     ];
     let inserted = if replacing {
         tx.execute(
-            "UPDATE pairs SET bucket_id = $3, value = $4, size = $5, etag = $6, testnet = $7, \
+            &tx.prepare_cached(
+                "UPDATE pairs SET bucket_id = $3, value = $4, size = $5, etag = $6, testnet = $7, \
                proves_delegate = $8, updated_at = $9, doc_title = $10, doc_fields = $11, \
                doc_signer = $12, doc_valid = $13, doc_user = $14, doc_contact = $15 \
              WHERE key = $1 AND account_id = $2",
+            )
+            .await?,
             &params,
         )
         .await?
@@ -240,10 +255,13 @@ async fn put_in_transaction(
         // A concurrent insert of the same new key fails here with a unique violation;
         // the caller retries and then sees the winner's row (and its bytes stay exact).
         tx.execute(
-            "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, \
+            &tx.prepare_cached(
+                "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, \
                proves_delegate, updated_at, doc_title, doc_fields, doc_signer, doc_valid, \
                doc_user, doc_contact) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .await?,
             &params,
         )
         .await?
@@ -280,11 +298,12 @@ impl Store for PostgresStore {
     #[tracing::instrument(name = "postgres.find_account", skip_all)]
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError> {
         let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT id, address, contact FROM accounts WHERE address = $1")
+            .await
+            .map_err(db_error)?;
         let row = client
-            .query_opt(
-                "SELECT id, address, contact FROM accounts WHERE address = $1",
-                &[&address],
-            )
+            .query_opt(&statement, &[&address])
             .await
             .map_err(db_error)?;
         Ok(row.as_ref().map(account_from_row))
@@ -435,15 +454,16 @@ impl Store for PostgresStore {
     #[tracing::instrument(name = "postgres.get_pair", skip_all)]
     async fn get_pair(&self, key: &str) -> Result<Option<StoredPair>, StoreError> {
         let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT p.account_id, p.value, p.etag, b.{} \
+                 FROM pairs p JOIN buckets b ON b.id = p.bucket_id WHERE p.key = $1",
+                BUCKET_COLUMNS.replace(", ", ", b.")
+            ))
+            .await
+            .map_err(db_error)?;
         let row = client
-            .query_opt(
-                &format!(
-                    "SELECT p.account_id, p.value, p.etag, b.{} \
-                     FROM pairs p JOIN buckets b ON b.id = p.bucket_id WHERE p.key = $1",
-                    BUCKET_COLUMNS.replace(", ", ", b.")
-                ),
-                &[&key],
-            )
+            .query_opt(&statement, &[&key])
             .await
             .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
