@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use causeway::jobs::{run_once, Job};
-use common::binary::{free_port, serving, terminate, wait_until_serving};
+use common::binary::{enroll_and_get_nonce, free_port, serving, terminate, wait_until_serving};
 use common::{p2pkh, put_form, Backend, TestServer};
 
 /// Metrics operators read besides the dashboard's own.
@@ -197,21 +197,7 @@ async fn log_lines_carry_the_request_id_and_never_a_secret() {
     wait_until_serving(&http, &base).await;
     let owner = p2pkh();
     let address = owner.address.as_str().to_owned();
-    http.get(format!(
-        "{base}/request?owner={address}&contact=me@example.org"
-    ))
-    .send()
-    .await
-    .unwrap();
-    let nonce: serde_json::Value = http
-        .get(format!("{base}/nonce?address={address}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let nonce = nonce["nonce"].as_str().unwrap().to_owned();
+    let nonce = enroll_and_get_nonce(&http, &base, &owner).await;
     let form = put_form(&owner, "secret-key", "secret value", &nonce);
     let signature = form[4].1.clone();
     for _ in 0..2 {

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::binary::{free_port, serving, terminate, wait_until_serving};
+use common::binary::{enroll_and_get_nonce, free_port, serving, terminate, wait_until_serving};
 use common::{p2pkh, put_form, RealBackends};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -114,22 +114,7 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
     let http = reqwest::Client::new();
     wait_until_serving(&http, &base).await;
     let owner = p2pkh();
-    let address = owner.address.as_str().to_owned();
-    http.get(format!(
-        "{base}/request?owner={address}&contact=t@example.org"
-    ))
-    .send()
-    .await
-    .unwrap();
-    let nonce: serde_json::Value = http
-        .get(format!("{base}/nonce?address={address}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let nonce = nonce["nonce"].as_str().unwrap().to_owned();
+    let nonce = enroll_and_get_nonce(&http, &base, &owner).await;
     let (trace, caller) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
     let response = http
         .post(format!("{base}/put"))

@@ -93,10 +93,6 @@ impl Service {
         self
     }
 
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     pub fn config(&self) -> &Config {
         &self.config
     }

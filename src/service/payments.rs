@@ -45,10 +45,6 @@ pub struct BuyOutcome {
 }
 
 impl Service {
-    pub fn payments_enabled(&self) -> bool {
-        self.deposits.is_some()
-    }
-
     /// The price and the owner's deposit address, for a 402 answer.
     pub(super) fn payment_hint(&self, account_id: i64) -> PaymentHint {
         let address = self.deposits.as_ref().and_then(|keys| {

@@ -52,6 +52,33 @@ pub async fn wait_until_serving(http: &reqwest::Client, base: &str) {
     panic!("server at {base} did not start within 20 s");
 }
 
+/// Creates `owner`'s account with a free bucket on the server at `base` and returns its
+/// live nonce.
+pub async fn enroll_and_get_nonce(
+    http: &reqwest::Client,
+    base: &str,
+    owner: &causeway::auth::Signer,
+) -> String {
+    let address = owner.address.as_str();
+    let created = http
+        .get(format!("{base}/request"))
+        .query(&[("owner", address), ("contact", "test@example.org")])
+        .send()
+        .await
+        .expect("request a bucket");
+    assert!(created.status().is_success(), "{}", created.status());
+    let nonce: serde_json::Value = http
+        .get(format!("{base}/nonce"))
+        .query(&[("address", address)])
+        .send()
+        .await
+        .expect("fetch a nonce")
+        .json()
+        .await
+        .expect("nonce JSON");
+    nonce["nonce"].as_str().expect("nonce").to_owned()
+}
+
 /// Sends SIGTERM to the child.
 pub fn terminate(child: &std::process::Child) {
     let status = Command::new("kill")
