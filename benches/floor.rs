@@ -180,14 +180,15 @@ async fn main() {
     let base = server.base.clone();
     let client = http.clone();
     let put = load(move |i| client.post(format!("{base}/put")).form(&forms[i % PUTS])).await;
-    // The transaction of Store::put_pair for a new key, with the same statements.
+    // The transaction of `Pairs::put_pair` (store/postgres/pairs.rs) for a new key, with the
+    // same statements.
     let size = 2 + VALUE.len() as i64 + 5;
     let put_sql = format!(
         "\\set id random(1, 2000000000)\n\
          BEGIN;\n\
          SELECT account_id, bucket_id, size FROM pairs WHERE key = 'q' || :client_id || '-' || :id FOR UPDATE;\n\
-         SELECT id FROM buckets WHERE account_id = {account_id} AND status = 'active' AND expires_at > now() \
-           AND bytes_used + {size} <= bytes_total ORDER BY id DESC;\n\
+         SELECT id, account_id, bytes_total - bytes_used FROM buckets WHERE account_id = ANY(ARRAY[{account_id}]::BIGINT[]) \
+           AND status = 'active' AND expires_at > now() ORDER BY id FOR UPDATE;\n\
          UPDATE buckets SET bytes_used = bytes_used + {size} WHERE id = {bucket_id} AND status = 'active' \
            AND expires_at > now() AND bytes_used + {size} <= bytes_total RETURNING bytes_total - bytes_used;\n\
          INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, proves_delegate, updated_at, \

@@ -3,10 +3,10 @@
 pub mod api;
 pub mod app;
 pub mod auth;
-pub mod backend;
 pub mod cache;
 pub mod chain;
 pub mod config;
+pub mod connect;
 pub mod domain;
 pub mod jobs;
 pub mod mail;

@@ -8,6 +8,8 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::service::ports::{Delivery, MailSender, OutboxMail};
+
 /// Why a mail could not be configured or sent.
 ///
 /// The split matters to callers that queue mail: only [`MailError::Transient`]
@@ -223,9 +225,8 @@ fn quote(input: &str) -> String {
 
 /// The outbox's sender: a permanent refusal ends the mail, anything else is retried.
 #[async_trait::async_trait]
-impl crate::store::MailSender for Mailer {
-    async fn deliver(&self, mail: &crate::store::OutboxMail) -> crate::store::Delivery {
-        use crate::store::Delivery;
+impl MailSender for Mailer {
+    async fn deliver(&self, mail: &OutboxMail) -> Delivery {
         match self.send(&mail.recipient, &mail.subject, &mail.body).await {
             Ok(()) => Delivery::Sent,
             Err(err) if err.is_permanent() => Delivery::Failed(err.to_string()),

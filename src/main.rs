@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use causeway::app::Backends;
 use causeway::auth::Address;
-use causeway::backend::{migrate, postgres, Backends};
 use causeway::config::Config;
+use causeway::connect::{migrate, postgres};
 use causeway::jobs::{self, Job};
 use causeway::service::SystemClock;
-use causeway::{api, app, telemetry};
+use causeway::{app, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
-        println!("{}", api::spec_json());
+        println!("{}", app::spec_json());
         return ExitCode::SUCCESS;
     }
     // Telemetry first, outside the runtime: the OTLP exporter's blocking client runs its own.

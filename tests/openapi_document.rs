@@ -9,7 +9,7 @@ fn committed() -> String {
 
 #[test]
 fn committed_document_matches_the_generated_one() {
-    let generated = causeway::api::spec_json();
+    let generated = causeway::app::spec_json();
     assert!(
         committed().trim_end() == generated.trim_end(),
         "openapi/causeway.json is stale: run `cargo run -- openapi > openapi/causeway.json`"

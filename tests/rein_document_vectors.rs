@@ -1,7 +1,8 @@
 //! Checks Rein document parsing and delegate proofs against the shared rein_documents.json vectors.
 
 use causeway::auth::{Address, Net};
-use causeway::rein::document::{delegate_proven_by_enrollment, parse, ReinDocument};
+use causeway::rein::document::{parse, ReinDocument};
+use causeway::service::rules::delegate;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -55,6 +56,19 @@ fn net(v: &Vector) -> Net {
 
 fn parsed(v: &Vector) -> ReinDocument {
     parse(&v.text, &[net(v)]).unwrap_or_else(|| panic!("{} parses", v.name))
+}
+
+/// Whether `text`, parsed as the server parses a value being put, proves `delegate` for
+/// `owner` by the one rule production uses (`service::rules::delegate`).
+fn delegate_proven_by_enrollment(
+    text: &str,
+    owner: &Address,
+    delegate: &Address,
+    accepted: &[Net],
+) -> bool {
+    parse(text, accepted)
+        .and_then(|doc| delegate::proven_by(&doc, owner.as_str(), accepted))
+        .is_some_and(|proven| proven == *delegate)
 }
 
 fn address(text: &str, net: Net) -> Address {

@@ -6,7 +6,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use causeway::backend::{migrate, postgres};
+use causeway::connect::{migrate, postgres};
 use common::proxy::Proxy;
 use common::{assert_error, p2pkh, put_form, test_config, RealBackends, TestServer};
 use futures::future::join_all;

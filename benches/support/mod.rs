@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use causeway::app;
-use causeway::backend::Backends;
+use causeway::app::Backends;
 use causeway::config::Config;
 use causeway::service::SystemClock;
 

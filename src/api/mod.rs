@@ -69,11 +69,6 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The generated OpenAPI document, as committed under `openapi/`.
-pub fn spec_json() -> String {
-    openapi(Service::detached()).spec()
-}
-
 /// The public listener's routes: the API, its document and the interactive page.
 pub fn public_routes(service: Service) -> impl Endpoint {
     let max_body = service.config().max_body_bytes;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{Cache, CacheError};
+use crate::service::ports::{Cache, CacheError};
 
 #[derive(Default)]
 pub struct MemoryCache {

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Cache, CacheError};
-use crate::backend::redis::RedisLink;
+use crate::connect::redis::RedisLink;
+use crate::service::ports::{Cache, CacheError};
 
 pub struct RedisCache {
     link: RedisLink,

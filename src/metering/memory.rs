@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{MeterError, TransferMeter};
+use crate::service::ports::{MeterError, TransferMeter};
 
 #[derive(Default)]
 pub struct MemoryMeter {

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use redis::Script;
 
-use super::{MeterError, TransferMeter};
-use crate::backend::redis::RedisLink;
+use crate::connect::redis::RedisLink;
+use crate::service::ports::{MeterError, TransferMeter};
 
 pub struct RedisMeter {
     link: RedisLink,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::{Admission, NonceStore, NonceStoreError, RequestId};
 use crate::domain::Nonce;
+use crate::service::ports::{Admission, NonceStore, NonceStoreError, RequestId};
 
 #[derive(Default)]
 pub struct MemoryNonces {

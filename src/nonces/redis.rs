@@ -6,9 +6,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::Script;
 
-use super::{Admission, NonceStore, NonceStoreError, RequestId};
-use crate::backend::redis::RedisLink;
+use crate::connect::redis::RedisLink;
 use crate::domain::Nonce;
+use crate::service::ports::{Admission, NonceStore, NonceStoreError, RequestId};
 
 pub struct RedisNonces {
     link: RedisLink,

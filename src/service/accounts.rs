@@ -88,7 +88,7 @@ impl Service {
             )
             .await?;
         let granted = if self.config.free_buckets > 0 {
-            self.store
+            self.accounts
                 .grant_free_bucket(
                     account.id,
                     self.config.free_buckets,
@@ -100,7 +100,7 @@ impl Service {
         } else {
             false
         };
-        let buckets = self.store.buckets(account.id).await?;
+        let buckets = self.accounts.buckets(account.id).await?;
         Ok(FreeBucketOutcome { granted, buckets })
     }
 
@@ -126,7 +126,7 @@ impl Service {
                 return Ok(stored);
             }
         }
-        let stored = self.store.stored_bytes().await?;
+        let stored = self.accounts.stored_bytes().await?;
         METRICS.stored_bytes.set(stored);
         *self
             .stored_cache
@@ -144,9 +144,12 @@ impl Service {
         delegate: Option<&Address>,
         proven: bool,
     ) -> Result<Account, ServiceError> {
-        let account = self.store.upsert_account(owner.as_str(), contact).await?;
+        let account = self
+            .accounts
+            .upsert_account(owner.as_str(), contact)
+            .await?;
         if let Some(delegate) = delegate {
-            self.store
+            self.accounts
                 .add_delegate(account.id, delegate.as_str(), proven)
                 .await?;
         }
@@ -155,7 +158,7 @@ impl Service {
 
     /// The account of `address`, which must exist.
     pub(super) async fn account(&self, address: &Address) -> Result<Account, ServiceError> {
-        self.store
+        self.accounts
             .find_account(address.as_str())
             .await?
             .ok_or(ServiceError::UnknownAccount)

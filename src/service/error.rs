@@ -1,8 +1,6 @@
 //! The service's one error type: every way a request can be refused, in the contract's terms.
 
-use crate::metering::MeterError;
-use crate::nonces::NonceStoreError;
-use crate::store::StoreError;
+use crate::service::ports::{MeterError, NonceStoreError, StoreError};
 
 /// What a 402 tells the client so it can pay: the bucket price and, when payments are
 /// configured, the owner's deposit address.

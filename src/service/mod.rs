@@ -6,26 +6,28 @@ mod clock;
 mod error;
 mod lifecycle;
 mod payments;
+pub mod ports;
 mod queries;
+pub mod rules;
 mod signed;
 mod storage;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::backend::Backends;
-use crate::cache::Cache;
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
 use crate::chain::rpc::{BitcoinRpc, NodeAuth, RpcError};
 use crate::config::Config;
-use crate::metering::TransferMeter;
-use crate::nonces::NonceStore;
-use crate::store::{Documents, Ledger, Lifecycle, MailSender, Store};
+use ports::{
+    Accounts, Cache, Documents, Health, Ledger, Lifecycle, MailSender, NonceStore, Pairs, Ports,
+    TransferMeter,
+};
 
 pub use accounts::{FreeBucketOutcome, FreeBucketRequest, NonceRequest, Status};
 pub use bitcoin::{BitcoinOutcome, BitcoinQuery, BlockInfo};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{PaymentHint, ServiceError};
+pub use lifecycle::DrainReport;
 pub use payments::PaymentsReport;
 pub use payments::{btc_string, BalanceRequest, BuyOutcome, BuyRequest, RegisterRequest};
 pub use queries::{plan, Plan, QueryItems, QueryKind, QueryOutcome, QueryRequest, MAX_JOB_IDS};
@@ -34,7 +36,9 @@ pub use storage::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Stored};
 /// The service every endpoint calls; cheap to clone.
 #[derive(Clone)]
 pub struct Service {
-    store: Arc<dyn Store>,
+    health: Arc<dyn Health>,
+    accounts: Arc<dyn Accounts>,
+    pairs: Arc<dyn Pairs>,
     ledger: Arc<dyn Ledger>,
     lifecycle: Arc<dyn Lifecycle>,
     documents: Arc<dyn Documents>,
@@ -57,9 +61,9 @@ pub struct Service {
 }
 
 impl Service {
-    /// The service over `backends`; fails when the deposit settings are invalid.
+    /// The service over its ports; fails when the deposit settings are invalid.
     pub fn new(
-        backends: &Backends,
+        ports: Ports,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
     ) -> Result<Service, SettingsError> {
@@ -69,13 +73,15 @@ impl Service {
         };
         let node = node_client(&config)?;
         Ok(Service {
-            store: backends.store.clone(),
-            ledger: backends.ledger.clone(),
-            lifecycle: backends.lifecycle.clone(),
-            documents: backends.documents.clone(),
-            cache: backends.cache.clone(),
-            nonces: backends.nonces.clone(),
-            meter: backends.meter.clone(),
+            health: ports.health,
+            accounts: ports.accounts,
+            pairs: ports.pairs,
+            ledger: ports.ledger,
+            lifecycle: ports.lifecycle,
+            documents: ports.documents,
+            cache: ports.cache,
+            nonces: ports.nonces,
+            meter: ports.meter,
             config,
             clock,
             deposits,
@@ -103,7 +109,7 @@ impl Service {
 
     /// Sets the pool gauges from the store's pool, at scrape time.
     pub fn refresh_pool_metrics(&self) {
-        if let Some(pool) = self.store.pool_status() {
+        if let Some(pool) = self.health.pool_status() {
             let gauges = &crate::telemetry::metrics::METRICS.pg_pool;
             gauges.with_label_values(&["size"]).set(pool.size as i64);
             gauges
@@ -127,7 +133,7 @@ impl Service {
         if self.draining.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(ServiceError::Unavailable("shutting down".into()));
         }
-        self.store.ping().await?;
+        self.health.ping().await?;
         self.nonces.ping().await?;
         Ok(())
     }
@@ -137,7 +143,7 @@ impl Service {
         let drained = self.meter.drain().await?;
         let mut folded = 0;
         for (bucket_id, bytes) in drained {
-            match self.store.add_transfer(bucket_id, bytes).await {
+            match self.accounts.add_transfer(bucket_id, bytes).await {
                 Ok(()) => folded += 1,
                 Err(err) => {
                     self.meter.restore(bucket_id, bytes).await?;
@@ -146,31 +152,6 @@ impl Service {
             }
         }
         Ok(folded)
-    }
-}
-
-impl Service {
-    /// A service on the memory backend with default settings, for generating the API
-    /// document without any backing service.
-    pub fn detached() -> Service {
-        let backends = Backends::memory();
-        Service {
-            store: backends.store,
-            ledger: backends.ledger,
-            lifecycle: backends.lifecycle,
-            documents: backends.documents,
-            cache: backends.cache,
-            nonces: backends.nonces,
-            meter: backends.meter,
-            config: Arc::new(Config::defaults()),
-            clock: Arc::new(SystemClock),
-            deposits: None,
-            mailer: None,
-            node: None,
-            stored_cache: Arc::default(),
-            draining: Arc::default(),
-            started: Instant::now(),
-        }
     }
 }
 

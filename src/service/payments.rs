@@ -2,10 +2,10 @@
 
 use time::Duration;
 
+use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted};
 use super::{PaymentHint, Service, ServiceError};
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
-use crate::store::{DepositOutcome, Entry, LedgerEntry, Posted};
 use crate::telemetry::metrics::METRICS;
 
 /// `/address`: register (or update) an account's contact and get its deposit address.
@@ -68,7 +68,7 @@ impl Service {
         self.check_signature(&request.address, &published, &request.signature)
             .or_else(|_| self.check_signature(&request.address, &older, &request.signature))?;
         let account = self
-            .store
+            .accounts
             .upsert_account(address, Some(&request.contact))
             .await?;
         self.deposit_address(&account)
@@ -129,7 +129,7 @@ impl Service {
                 false,
             )
             .await?;
-        let pay_now = match signed_ok {
+        let signed = match signed_ok {
             Some((nonce, signature, message)) => {
                 self.admit(&account, &request.owner, nonce, &message, signature, None)
                     .await?;
@@ -144,12 +144,12 @@ impl Service {
                 account.id,
                 self.paid_bucket_terms(),
                 price,
-                pay_now,
+                signed,
                 self.clock.now(),
             )
             .await?;
         let deposit_address = self.deposit_address(&account).await?;
-        let buckets = self.store.buckets(account.id).await?;
+        let buckets = self.accounts.buckets(account.id).await?;
         Ok(BuyOutcome {
             deposit_address,
             price_sats: price,

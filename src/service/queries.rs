@@ -1,8 +1,9 @@
 //! The Rein client's `/query` kinds: which documents each one finds, and the account rule.
 
+use super::ports::{DocQuery, FoundDoc, Searchable};
 use super::{Service, ServiceError};
 use crate::auth::Address;
-use crate::store::{DocQuery, FoundDoc, Searchable};
+use crate::rein::ENROLLMENT_TITLE;
 
 /// Most documents in one answer.
 pub const QUERY_LIMIT: i64 = 100;
@@ -10,8 +11,6 @@ pub const QUERY_LIMIT: i64 = 100;
 pub const USER_LIMIT: i64 = 20;
 /// Most job ids one `by_job_id` or `dispute` query may name.
 pub const MAX_JOB_IDS: usize = 100;
-
-const ENROLLMENT: &str = "Rein User Enrollment";
 
 /// A `/query` kind with its parameters, as the Rein client sends them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +142,7 @@ pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
     let net = Some(testnet);
     match kind {
         QueryKind::Mediators => Plan::One(search(
-            Some(ENROLLMENT),
+            Some(ENROLLMENT_TITLE),
             net,
             &[("Willing to mediate", "True")],
         )),
@@ -193,7 +192,7 @@ pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
             }
         }
         QueryKind::UserName { msin } => Plan::One(search(
-            Some(ENROLLMENT),
+            Some(ENROLLMENT_TITLE),
             net,
             &[("Secure Identity Number", msin)],
         )),
@@ -205,11 +204,11 @@ pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
                 "Delegate signing address",
             ]
             .into_iter()
-            .map(|field| search(Some(ENROLLMENT), net, &[(field, search_input)]))
+            .map(|field| search(Some(ENROLLMENT_TITLE), net, &[(field, search_input)]))
             .collect();
             if !search_input.is_empty() {
                 for field in [Searchable::User, Searchable::Contact] {
-                    let mut query = search(Some(ENROLLMENT), net, &[]);
+                    let mut query = search(Some(ENROLLMENT_TITLE), net, &[]);
                     query.contains = Some((field, search_input.clone()));
                     searches.push(query);
                 }
@@ -233,10 +232,10 @@ fn shape(kind: &QueryKind, found: Vec<FoundDoc>) -> QueryItems {
 impl Service {
     /// Whether `owner` may query: it must hold at least one bucket.
     pub(super) async fn holds_a_bucket(&self, owner: &Address) -> Result<bool, ServiceError> {
-        let Some(account) = self.store.find_account(owner.as_str()).await? else {
+        let Some(account) = self.accounts.find_account(owner.as_str()).await? else {
             return Ok(false);
         };
-        Ok(!self.store.buckets(account.id).await?.is_empty())
+        Ok(!self.accounts.buckets(account.id).await?.is_empty())
     }
 
     pub async fn query(&self, request: QueryRequest) -> Result<QueryOutcome, ServiceError> {

@@ -2,17 +2,13 @@
 
 use sha2::{Digest, Sha256};
 
+use super::ports::{Admission, RequestId};
+use super::rules::delegate;
 use super::{Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
 use crate::domain::{Account, Nonce};
-use crate::nonces::{Admission, RequestId};
-use crate::rein::document;
-use crate::store::IndexedDoc;
+use crate::rein::{document, ReinDocument};
 use crate::telemetry::metrics::METRICS;
-
-/// Title of the Rein document that names an account's delegate.
-const ENROLLMENT_TITLE: &str = "Rein User Enrollment";
-const DELEGATE_FIELD: &str = "Delegate signing address";
 
 /// A signed request let in; hand it back with `Service::release` if the request then fails.
 pub(super) struct Admitted {
@@ -20,7 +16,7 @@ pub(super) struct Admitted {
     nonce: Nonce,
     request: RequestId,
     /// The value being written, parsed as a Rein document when it is one.
-    pub document: Option<IndexedDoc>,
+    pub document: Option<ReinDocument>,
 }
 
 impl Service {
@@ -43,10 +39,10 @@ impl Service {
             let proven_here = document
                 .as_ref()
                 .and_then(|doc| self.delegate_proven_by(doc, &account.address))
-                .is_some_and(|delegate| delegate == signer.as_str());
+                .is_some_and(|delegate| delegate == *signer);
             if !proven_here
                 && !self
-                    .store
+                    .accounts
                     .is_proven_delegate(account.id, signer.as_str())
                     .await?
             {
@@ -118,33 +114,17 @@ impl Service {
 
     /// The value as a Rein document: its title and fields, and whether its armored
     /// signature verifies for the address in its armor. None for any other value.
-    pub(super) fn index_document(&self, value: &str) -> Option<IndexedDoc> {
+    pub(super) fn index_document(&self, value: &str) -> Option<ReinDocument> {
         // PostgreSQL text and JSONB can not hold NUL: such a value is stored, never indexed.
         if value.contains('\0') {
             return None;
         }
-        let doc = document::parse(value, &self.config.accepted_networks.0)?;
-        Some(IndexedDoc {
-            title: doc.title,
-            fields: doc.fields,
-            signer: doc.signer,
-            valid: doc.signature_valid,
-        })
+        document::parse(value, &self.config.accepted_networks.0)
     }
 
-    /// The delegate a document proves for `owner`: an enrollment signed by the owner that
-    /// names its delegate signing address.
-    pub(super) fn delegate_proven_by(&self, doc: &IndexedDoc, owner: &str) -> Option<String> {
-        if doc.title != ENROLLMENT_TITLE || !doc.valid {
-            return None;
-        }
-        let accepted = &self.config.accepted_networks.0;
-        let signer = Address::parse(doc.signer.as_deref()?, accepted).ok()?;
-        if signer.as_str() != owner {
-            return None;
-        }
-        let delegate = Address::parse(doc.field(DELEGATE_FIELD)?.trim(), accepted).ok()?;
-        Some(delegate.as_str().to_owned())
+    /// The delegate a document proves for `owner` (`rules::delegate`).
+    pub(super) fn delegate_proven_by(&self, doc: &ReinDocument, owner: &str) -> Option<Address> {
+        delegate::proven_by(doc, owner, &self.config.accepted_networks.0)
     }
 }
 

@@ -2,10 +2,10 @@
 
 use sha2::{Digest, Sha256};
 
+use super::ports::{NewPair, PutOutcome};
 use super::{Service, ServiceError};
 use crate::auth::{Address, Signature};
 use crate::domain::{BucketStatus, Key, Nonce, Value};
-use crate::store::{NewPair, PutOutcome};
 use crate::telemetry::metrics::METRICS;
 
 /// A put in either request shape, parsed: the seed shape has owner = signer.
@@ -75,7 +75,7 @@ impl Service {
             .as_ref()
             .and_then(|doc| self.delegate_proven_by(doc, &account.address));
         let outcome = self
-            .store
+            .pairs
             .put_pair(
                 NewPair {
                     account_id: account.id,
@@ -84,7 +84,7 @@ impl Service {
                     size,
                     etag: &etag,
                     testnet: request.testnet,
-                    proves_delegate: proves_delegate.as_deref(),
+                    proves_delegate: proves_delegate.as_ref().map(Address::as_str),
                     document: admitted.document.as_ref(),
                 },
                 self.clock.now(),
@@ -114,7 +114,7 @@ impl Service {
 
     pub async fn get(&self, request: GetRequest) -> Result<GetOutcome, ServiceError> {
         let pair = self
-            .store
+            .pairs
             .get_pair(request.key.as_str())
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -167,7 +167,7 @@ impl Service {
             )
             .await?;
         match self
-            .store
+            .pairs
             .delete_pair(account.id, request.key.as_str())
             .await
         {

@@ -11,11 +11,11 @@ pub mod smtp;
 use std::sync::Arc;
 
 use causeway::app;
+use causeway::app::Backends;
 use causeway::auth::{AddressKind, Net, Signer};
-use causeway::backend::Backends;
 use causeway::config::Config;
+use causeway::service::ports::{Delivery, MailSender, OutboxMail};
 use causeway::service::ManualClock;
-use causeway::store::{Delivery, MailSender, OutboxMail};
 use serde_json::{json, Value};
 
 pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use crate::store::{DocQuery, Documents, FoundDoc, Searchable, StoreError};
+use crate::service::ports::{DocQuery, Documents, FoundDoc, Searchable, StoreError};
 
 #[async_trait]
 impl Documents for MemoryStore {
@@ -14,7 +14,7 @@ impl Documents for MemoryStore {
             .iter()
             .filter(|(_, pair)| query.testnet.is_none_or(|t| pair.testnet == t))
             .filter_map(|(key, pair)| Some((key, pair, pair.document.as_ref()?)))
-            .filter(|(_, _, doc)| doc.valid)
+            .filter(|(_, _, doc)| doc.signature_valid)
             .filter(|(_, _, doc)| query.title.as_ref().is_none_or(|t| &doc.title == t))
             .filter(|(_, _, doc)| {
                 query
@@ -29,7 +29,7 @@ impl Documents for MemoryStore {
                         Searchable::User => "User",
                         Searchable::Contact => "Contact",
                     };
-                    doc.title == "Rein User Enrollment"
+                    doc.is_enrollment()
                         && doc
                             .field(name)
                             .is_some_and(|v| v.to_lowercase().contains(&text.to_lowercase()))

@@ -1,11 +1,12 @@
-//! The in-memory ledger: the same rules as PostgreSQL's, under the store's one lock.
+//! The in-memory ledger: `rules::money` decides under the store's one lock.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{MemoryStore, State};
 use crate::domain::{Bucket, BucketStatus, BucketTerms};
-use crate::store::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::rules::money::{self, Credit, PendingBucket};
 
 /// One ledger row, kept so the memory backend records money as PostgreSQL does.
 #[derive(Debug, Clone)]
@@ -19,18 +20,8 @@ impl State {
         self.balances.get(&account_id).copied().unwrap_or(0)
     }
 
+    /// Changes the balance by what a rule allowed, with its ledger row.
     fn record(
-        &mut self,
-        account_id: i64,
-        delta: i64,
-        entry: Entry,
-        memo: &str,
-        at: OffsetDateTime,
-    ) {
-        self.record_for(account_id, delta, entry, None, memo, at);
-    }
-
-    fn record_for(
         &mut self,
         account_id: i64,
         delta: i64,
@@ -39,52 +30,49 @@ impl State {
         memo: &str,
         at: OffsetDateTime,
     ) {
-        if delta != 0 {
-            let balance = self.balances.entry(account_id).or_insert(0);
-            *balance += delta;
-            let balance_after = *balance;
-            self.ledger.push(LedgerRow {
-                account_id,
-                entry: LedgerEntry {
-                    delta_sats: delta,
-                    balance_after,
-                    entry,
-                    bucket_id,
-                    memo: memo.to_owned(),
-                    at,
-                },
-            });
+        if delta == 0 {
+            return;
         }
+        let balance = self.balances.entry(account_id).or_insert(0);
+        *balance += delta;
+        let balance_after = *balance;
+        self.ledger.push(LedgerRow {
+            account_id,
+            entry: LedgerEntry {
+                delta_sats: delta,
+                balance_after,
+                entry,
+                bucket_id,
+                memo: memo.to_owned(),
+                at,
+            },
+        });
     }
 
     fn pay_pending(&mut self, account_id: i64, now: OffsetDateTime) -> Vec<Bucket> {
-        let mut activated = Vec::new();
-        let pending: Vec<i64> = self
+        let pending: Vec<PendingBucket> = self
             .buckets
             .iter()
             .filter(|b| b.account_id == account_id && b.status == BucketStatus::Pending)
-            .map(|b| b.id)
+            .map(|b| PendingBucket {
+                bucket_id: b.id,
+                price_sats: b.price_sats,
+            })
             .collect();
-        for bucket_id in pending {
-            let Some(price) = self.bucket_mut(bucket_id).map(|b| b.price_sats) else {
-                continue;
-            };
-            if self.balance_of(account_id) < price {
-                break;
-            }
-            self.record_for(
+        let mut activated = Vec::new();
+        for paid in money::pending_paid(self.balance_of(account_id), &pending) {
+            self.record(
                 account_id,
-                -price,
+                -paid.price_sats,
                 Entry::Purchase,
-                Some(bucket_id),
+                Some(paid.bucket_id),
                 "",
                 now,
             );
-            if let Some(bucket) = self.bucket_mut(bucket_id) {
-                let term = bucket.expires - bucket.created;
+            if let Some(bucket) = self.bucket_mut(paid.bucket_id) {
+                (bucket.created, bucket.expires) =
+                    money::activation(bucket.created, bucket.expires, now);
                 bucket.status = BucketStatus::Active;
-                bucket.created = now;
-                bucket.expires = now + term;
                 activated.push(bucket.clone());
             }
         }
@@ -118,11 +106,11 @@ impl Ledger for MemoryStore {
     ) -> Result<Posted, StoreError> {
         let mut state = self.lock()?;
         let balance = state.balance_of(account_id);
-        if balance + delta < 0 {
+        if money::post(balance, delta).is_none() {
             return Ok(Posted::Insufficient { balance });
         }
-        state.record(account_id, delta, entry, memo, now);
-        let activated = if delta > 0 {
+        state.record(account_id, delta, entry, None, memo, now);
+        let activated = if money::pays_pending(delta) {
             state.pay_pending(account_id, now)
         } else {
             Vec::new()
@@ -138,14 +126,14 @@ impl Ledger for MemoryStore {
         account_id: i64,
         terms: BucketTerms,
         price: i64,
-        pay_now: bool,
+        signed: bool,
         now: OffsetDateTime,
     ) -> Result<Bucket, StoreError> {
         let mut state = self.lock()?;
-        let paid = pay_now && state.balance_of(account_id) >= price;
-        let id = state.buckets.len() as i64 + 1;
+        let paid = money::pays_now(signed, state.balance_of(account_id), price);
+        let id = state.new_bucket_id();
         if paid {
-            state.record_for(account_id, -price, Entry::Purchase, Some(id), "", now);
+            state.record(account_id, -price, Entry::Purchase, Some(id), "", now);
         }
         let bucket = Bucket {
             id,
@@ -184,19 +172,19 @@ impl Ledger for MemoryStore {
             return Ok(DepositOutcome::UnknownAddress);
         };
         let seen = state.deposits_seen.get(&account_id).copied().unwrap_or(0);
-        if total_received == seen {
-            return Ok(DepositOutcome::Unchanged);
-        }
-        if total_received < seen {
-            return Ok(DepositOutcome::Decreased {
-                seen,
-                reported: total_received,
-            });
-        }
-        let amount = total_received - seen;
+        let amount = match money::credit_deposit(seen, total_received) {
+            Credit::Unchanged => return Ok(DepositOutcome::Unchanged),
+            Credit::Decreased => {
+                return Ok(DepositOutcome::Decreased {
+                    seen,
+                    reported: total_received,
+                })
+            }
+            Credit::Credit { amount } => amount,
+        };
         state.deposits_seen.insert(account_id, total_received);
         let memo = format!("received at {address}");
-        state.record(account_id, amount, Entry::Deposit, &memo, now);
+        state.record(account_id, amount, Entry::Deposit, None, &memo, now);
         let activated = state.pay_pending(account_id, now).len();
         Ok(DepositOutcome::Credited {
             amount,

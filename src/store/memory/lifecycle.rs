@@ -1,14 +1,14 @@
-//! The in-memory lifecycle passes: the same rules as PostgreSQL's, under the store's lock.
+//! The in-memory lifecycle: `rules::expiry`'s plan applied under the store's lock, with the
+//! same batch limits as PostgreSQL, and the outbox handed out with leases.
 
 use async_trait::async_trait;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
-use super::MemoryStore;
+use super::{MemoryStore, State};
 use crate::domain::BucketStatus;
-use crate::store::{
-    backoff, Delivery, DrainReport, ExpiredBucket, ExpiryReport, Lifecycle, MailSender,
-    NoticeWriter, OutboxMail, StoreError,
-};
+use crate::service::ports::{DueBucket, DuePair, ExpiryReport, Lifecycle, OutboxMail, StoreError};
+use crate::service::rules::expiry::{self, ExpiryPlan, ExpiryPolicy};
+use crate::service::rules::mail::MailAttempt;
 
 /// A queued mail and its delivery state.
 pub(super) struct OutboxRow {
@@ -16,8 +16,97 @@ pub(super) struct OutboxRow {
     bucket_id: i64,
     next_attempt: OffsetDateTime,
     done: bool,
-    /// Taken by a running drain, so a concurrent one skips it.
-    in_flight: bool,
+    /// Claimed by a drain until then: nobody else gets it meanwhile.
+    lease_until: Option<OffsetDateTime>,
+}
+
+impl State {
+    /// The pass's batch of due buckets, in pass order, with their owners.
+    fn due_buckets(&self, now: OffsetDateTime) -> Result<Vec<DueBucket>, StoreError> {
+        let mut due: Vec<_> = self
+            .buckets
+            .iter()
+            .filter(|b| b.status == BucketStatus::Active && b.expires <= now)
+            .map(|b| (b.expires, b.id, b.account_id))
+            .collect();
+        due.sort();
+        due.truncate(usize::try_from(expiry::BATCH).unwrap_or(usize::MAX));
+        due.into_iter()
+            .map(|(_, bucket_id, account_id)| {
+                let account = self.account(account_id).ok_or_else(|| {
+                    StoreError::Internal(format!("bucket of missing account {account_id}"))
+                })?;
+                Ok(DueBucket {
+                    bucket_id,
+                    account_id,
+                    account_address: account.address.clone(),
+                    contact: account.contact.clone(),
+                })
+            })
+            .collect()
+    }
+
+    fn apply(&mut self, plan: &ExpiryPlan, now: OffsetDateTime) -> i64 {
+        for expired in &plan.expired {
+            if let Some(bucket) = self.bucket_mut(expired.bucket_id) {
+                bucket.status = BucketStatus::Expired;
+            }
+            self.expired_at.insert(expired.bucket_id, now);
+        }
+        for step in &plan.moves {
+            self.add_used(step.to, step.size);
+            self.add_used(step.from, -step.size);
+            if let Some(pair) = self.pairs.get_mut(&step.key) {
+                pair.bucket_id = step.to;
+            }
+        }
+        let mut queued = 0;
+        for (bucket_id, mail) in &plan.notices {
+            // One notice per bucket, however often the pass runs (PostgreSQL: a UNIQUE key).
+            if self.outbox.iter().any(|row| row.bucket_id == *bucket_id) {
+                continue;
+            }
+            let id = self.outbox.len() as i64 + 1;
+            self.outbox.push(OutboxRow {
+                mail: OutboxMail {
+                    id,
+                    recipient: mail.recipient.clone(),
+                    subject: mail.subject.clone(),
+                    body: mail.body.clone(),
+                    attempts: 0,
+                },
+                bucket_id: *bucket_id,
+                next_attempt: now,
+                done: false,
+                lease_until: None,
+            });
+            queued += 1;
+        }
+        queued
+    }
+
+    fn purge(&mut self, before: OffsetDateTime) -> (i64, i64) {
+        let mut purged: Vec<i64> = self
+            .buckets
+            .iter()
+            .filter(|b| b.status == BucketStatus::Expired && !self.purged.contains(&b.id))
+            .filter(|b| self.expired_at.get(&b.id).is_some_and(|at| *at <= before))
+            .map(|b| b.id)
+            .collect();
+        purged.truncate(usize::try_from(expiry::BATCH).unwrap_or(usize::MAX));
+        for id in &purged {
+            self.purged.insert(*id);
+            if let Some(bucket) = self.bucket_mut(*id) {
+                bucket.bytes_used = 0;
+            }
+        }
+        let before_count = self.pairs.len();
+        self.pairs.retain(|_, p| !purged.contains(&p.bucket_id));
+        (
+            purged.len() as i64,
+            (before_count - self.pairs.len()) as i64,
+        )
+    }
 }
 
 #[async_trait]
@@ -25,154 +114,79 @@ impl Lifecycle for MemoryStore {
     async fn expire(
         &self,
         now: OffsetDateTime,
-        retention: Duration,
-        notice: &NoticeWriter,
+        policy: &ExpiryPolicy,
     ) -> Result<Option<ExpiryReport>, StoreError> {
         let mut state = self.lock()?;
-        let mut report = ExpiryReport::default();
-        let mut due: Vec<(OffsetDateTime, i64)> = state
-            .buckets
+        let due = state.due_buckets(now)?;
+        let pairs: Vec<DuePair> = state
+            .pairs
             .iter()
-            .filter(|b| b.status == BucketStatus::Active && b.expires <= now)
-            .map(|b| (b.expires, b.id))
-            .collect();
-        due.sort();
-        for (_, bucket_id) in due {
-            let Some(bucket) = state.bucket_mut(bucket_id) else {
-                continue;
-            };
-            bucket.status = BucketStatus::Expired;
-            let account_id = bucket.account_id;
-            state.expired_at.insert(bucket_id, now);
-            let mut keys: Vec<(i64, String)> = state
-                .pairs
-                .iter()
-                .filter(|(_, p)| p.bucket_id == bucket_id)
-                .map(|(k, p)| (-p.size, k.clone()))
-                .collect();
-            keys.sort();
-            let (mut moved, mut stranded) = (0, 0);
-            for (negative_size, key) in keys {
-                let size = -negative_size;
-                match state.claim_newest(account_id, size, now) {
-                    Some((target, _)) => {
-                        if let Some(pair) = state.pairs.get_mut(&key) {
-                            pair.bucket_id = target;
-                        }
-                        if let Some(old) = state.bucket_mut(bucket_id) {
-                            old.bytes_used -= size;
-                        }
-                        moved += 1;
-                    }
-                    None => stranded += 1,
-                }
-            }
-            let account = usize::try_from(account_id - 1)
-                .ok()
-                .and_then(|i| state.accounts.get(i))
-                .cloned()
-                .ok_or_else(|| {
-                    StoreError::Internal(format!("bucket of missing account {account_id}"))
-                })?;
-            let expired = ExpiredBucket {
-                bucket_id,
-                account_address: account.address,
-                contact: account.contact,
-                moved,
-                stranded,
-            };
-            let already = state.outbox.iter().any(|row| row.bucket_id == bucket_id);
-            if stranded > 0 && !already {
-                if let Some(mail) = notice(&expired) {
-                    let id = state.outbox.len() as i64 + 1;
-                    state.outbox.push(OutboxRow {
-                        mail: OutboxMail {
-                            id,
-                            recipient: mail.recipient,
-                            subject: mail.subject,
-                            body: mail.body,
-                            attempts: 0,
-                        },
-                        bucket_id,
-                        next_attempt: now,
-                        done: false,
-                        in_flight: false,
-                    });
-                    report.mails_queued += 1;
-                }
-            }
-            report.expired.push(expired);
-        }
-        let purge_before = now - retention;
-        let purged: Vec<i64> = state
-            .buckets
-            .iter()
-            .filter(|b| b.status == BucketStatus::Expired)
-            .map(|b| b.id)
-            .filter(|id| {
-                state
-                    .expired_at
-                    .get(id)
-                    .is_some_and(|at| *at <= purge_before)
+            .filter(|(_, p)| due.iter().any(|b| b.bucket_id == p.bucket_id))
+            .map(|(key, p)| DuePair {
+                key: key.clone(),
+                bucket_id: p.bucket_id,
+                size: p.size,
             })
-            .filter(|id| !state.purged.contains(id))
             .collect();
-        for id in &purged {
-            state.purged.insert(*id);
-            if let Some(bucket) = state.bucket_mut(*id) {
-                bucket.bytes_used = 0;
-            }
-        }
-        report.purged_buckets = purged.len() as i64;
-        let before = state.pairs.len();
-        state.pairs.retain(|_, p| !purged.contains(&p.bucket_id));
-        report.purged_pairs = (before - state.pairs.len()) as i64;
-        Ok(Some(report))
+        let mut owners: Vec<i64> = due.iter().map(|b| b.account_id).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        let live: Vec<_> = owners
+            .into_iter()
+            .flat_map(|owner| state.live_rooms(owner, now))
+            .collect();
+        let plan = expiry::plan(&due, &pairs, &live, policy);
+        let mails_queued = state.apply(&plan, now);
+        let (purged_buckets, purged_pairs) = state.purge(expiry::purge_before(now, policy));
+        Ok(Some(ExpiryReport {
+            expired: plan.expired,
+            purged_buckets,
+            purged_pairs,
+            mails_queued,
+        }))
     }
 
-    async fn drain_outbox(
+    async fn claim_mail(
         &self,
         now: OffsetDateTime,
-        max_attempts: i32,
-        sender: &dyn MailSender,
-    ) -> Result<DrainReport, StoreError> {
-        let due: Vec<OutboxMail> = {
-            let mut state = self.lock()?;
-            state
-                .outbox
-                .iter_mut()
-                .filter(|row| !row.done && !row.in_flight && row.next_attempt <= now)
-                .map(|row| {
-                    row.in_flight = true;
-                    row.mail.clone()
-                })
-                .collect()
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<OutboxMail>, StoreError> {
+        let mut state = self.lock()?;
+        Ok(state
+            .outbox
+            .iter_mut()
+            .filter(|row| !row.done && row.next_attempt <= now)
+            .filter(|row| row.lease_until.is_none_or(|until| until <= now))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|row| {
+                row.lease_until = Some(lease_until);
+                row.mail.clone()
+            })
+            .collect())
+    }
+
+    async fn record_mail(
+        &self,
+        id: i64,
+        attempt: &MailAttempt,
+        _now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let Some(row) = state.outbox.iter_mut().find(|row| row.mail.id == id) else {
+            return Ok(());
         };
-        let mut report = DrainReport::default();
-        for mail in due {
-            // The lock is not held across the send: other requests go on meanwhile.
-            let delivery = sender.deliver(&mail).await;
-            let mut state = self.lock()?;
-            let Some(row) = state.outbox.iter_mut().find(|row| row.mail.id == mail.id) else {
-                continue;
-            };
-            row.in_flight = false;
-            row.mail.attempts += 1;
-            match delivery {
-                Delivery::Sent => {
-                    row.done = true;
-                    report.sent += 1;
-                }
-                Delivery::Retry(_) if row.mail.attempts < max_attempts => {
-                    row.next_attempt = now + backoff(row.mail.attempts - 1);
-                    report.retried += 1;
-                }
-                Delivery::Retry(_) | Delivery::Failed(_) => {
-                    row.done = true;
-                    report.failed += 1;
-                }
+        row.lease_until = None;
+        match attempt {
+            MailAttempt::Sent { attempts } | MailAttempt::Failed { attempts, .. } => {
+                row.mail.attempts = *attempts;
+                row.done = true;
+            }
+            MailAttempt::Retry { attempts, at, .. } => {
+                row.mail.attempts = *attempts;
+                row.next_attempt = *at;
             }
         }
-        Ok(report)
+        Ok(())
     }
 }

@@ -5,8 +5,22 @@
 use async_trait::async_trait;
 use tokio_postgres::types::ToSql;
 
-use super::{db_error, PostgresStore};
-use crate::store::{DocQuery, Documents, FoundDoc, Searchable, StoreError};
+use super::errors::db_error;
+use super::PostgresStore;
+use crate::rein::ReinDocument;
+use crate::service::ports::{DocQuery, Documents, FoundDoc, Searchable, StoreError};
+
+/// The document's fields as one JSON object (first occurrence of each name), for the
+/// containment index.
+pub(super) fn fields_json(doc: &ReinDocument) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    for (name, value) in &doc.fields {
+        object
+            .entry(name.clone())
+            .or_insert_with(|| serde_json::Value::String(value.clone()));
+    }
+    serde_json::Value::Object(object)
+}
 
 /// `text` as a LIKE pattern matching it anywhere, with `%`, `_` and `\` taken literally.
 fn contains_pattern(text: &str) -> String {

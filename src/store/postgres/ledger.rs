@@ -1,14 +1,17 @@
-//! The PostgreSQL ledger: each balance change and its effect commit together, and the
-//! database's own CHECK keeps every balance at or above zero.
+//! The PostgreSQL ledger: the account row is locked, `rules::money` decides, and each
+//! balance change commits with its ledger row and its effect. The database's own CHECK
+//! keeps every balance at or above zero whatever the code does.
 
 use async_trait::async_trait;
 use deadpool_postgres::Transaction;
 use time::OffsetDateTime;
-use tokio_postgres::error::SqlState;
 
-use super::{bucket_from_row, db_error, PostgresStore, BUCKET_COLUMNS};
+use super::errors::db_error;
+use super::rows::{bucket_from_row, BUCKET_COLUMNS};
+use super::PostgresStore;
 use crate::domain::{Bucket, BucketTerms};
-use crate::store::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::rules::money::{self, Credit, PendingBucket};
 
 /// A ledger row about to be written.
 struct Row<'a> {
@@ -22,74 +25,98 @@ struct Row<'a> {
 }
 
 async fn ledger_row(tx: &Transaction<'_>, row: Row<'_>) -> Result<(), StoreError> {
-    let Row {
-        account_id,
-        delta,
-        balance_after,
-        entry,
-        bucket_id,
-        memo,
-        at: now,
-    } = row;
-    if delta == 0 {
+    if row.delta == 0 {
         // A free purchase moves no money, so it leaves no row.
         return Ok(());
     }
     tx.execute(
         "INSERT INTO ledger (account_id, delta_sats, balance_after, kind, bucket_id, memo, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&account_id, &delta, &balance_after, &entry.as_str(), &bucket_id, &memo, &now],
+        &[
+            &row.account_id,
+            &row.delta,
+            &row.balance_after,
+            &row.entry.as_str(),
+            &row.bucket_id,
+            &row.memo,
+            &row.at,
+        ],
     )
     .await
     .map_err(db_error)?;
     Ok(())
 }
 
-/// Takes `price` from the balance if it covers it; the new balance, or None.
-async fn debit(
-    tx: &Transaction<'_>,
-    account_id: i64,
-    price: i64,
-) -> Result<Option<i64>, StoreError> {
-    let row = tx
-        .query_opt(
-            "UPDATE accounts SET balance_sats = balance_sats - $2 \
-             WHERE id = $1 AND balance_sats >= $2 RETURNING balance_sats",
-            &[&account_id, &price],
-        )
-        .await
-        .map_err(db_error)?;
-    Ok(row.map(|r| r.get(0)))
+/// Locks the account row: every balance decision is taken under it.
+async fn lock_balance(tx: &Transaction<'_>, account_id: i64) -> Result<i64, StoreError> {
+    tx.query_opt(
+        "SELECT balance_sats FROM accounts WHERE id = $1 FOR UPDATE",
+        &[&account_id],
+    )
+    .await
+    .map_err(db_error)?
+    .map(|row| row.get(0))
+    .ok_or_else(|| StoreError::Internal(format!("no account {account_id}")))
 }
 
-/// Pays and activates pending buckets, oldest first, while the balance covers the next one.
-/// Activation starts the term now: the pending bucket kept its term as expires - created.
+/// Adds `delta` to the balance the rule allowed; the new balance.
+async fn add_to_balance(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    delta: i64,
+) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_one(
+            "UPDATE accounts SET balance_sats = balance_sats + $2 WHERE id = $1 \
+             RETURNING balance_sats",
+            &[&account_id, &delta],
+        )
+        .await
+        .map_err(db_error)?
+        .get(0))
+}
+
+/// Pays the pending buckets `rules::money::pending_paid` picks for `balance` and starts
+/// their terms; the activated buckets and the balance left.
 async fn pay_pending(
     tx: &Transaction<'_>,
     account_id: i64,
+    balance: i64,
     now: OffsetDateTime,
-) -> Result<Vec<Bucket>, StoreError> {
-    let pending = tx
+) -> Result<(Vec<Bucket>, i64), StoreError> {
+    let rows = tx
         .query(
-            "SELECT id, price_sats FROM buckets WHERE account_id = $1 AND status = 'pending' \
-             ORDER BY id FOR UPDATE",
+            "SELECT id, price_sats, created_at, expires_at FROM buckets \
+             WHERE account_id = $1 AND status = 'pending' ORDER BY id FOR UPDATE",
             &[&account_id],
         )
         .await
         .map_err(db_error)?;
+    let pending: Vec<PendingBucket> = rows
+        .iter()
+        .map(|row| PendingBucket {
+            bucket_id: row.get(0),
+            price_sats: row.get(1),
+        })
+        .collect();
     let mut activated = Vec::new();
-    for row in pending {
-        let (bucket_id, price): (i64, i64) = (row.get(0), row.get(1));
-        let Some(balance) = debit(tx, account_id, price).await? else {
-            break;
+    let mut balance = balance;
+    for paid in money::pending_paid(balance, &pending) {
+        let Some(row) = rows
+            .iter()
+            .find(|row| row.get::<_, i64>(0) == paid.bucket_id)
+        else {
+            continue;
         };
+        let (created, expires) = money::activation(row.get(2), row.get(3), now);
+        balance = add_to_balance(tx, account_id, -paid.price_sats).await?;
         let bucket = tx
             .query_one(
                 &format!(
-                    "UPDATE buckets SET status = 'active', expires_at = $2::timestamptz + (expires_at - created_at), \
-                       created_at = $2 WHERE id = $1 RETURNING {BUCKET_COLUMNS}"
+                    "UPDATE buckets SET status = 'active', created_at = $2, expires_at = $3 \
+                     WHERE id = $1 RETURNING {BUCKET_COLUMNS}"
                 ),
-                &[&bucket_id, &now],
+                &[&paid.bucket_id, &created, &expires],
             )
             .await
             .map_err(db_error)?;
@@ -97,10 +124,10 @@ async fn pay_pending(
             tx,
             Row {
                 account_id,
-                delta: -price,
+                delta: -paid.price_sats,
                 balance_after: balance,
                 entry: Entry::Purchase,
-                bucket_id: Some(bucket_id),
+                bucket_id: Some(paid.bucket_id),
                 memo: "",
                 at: now,
             },
@@ -108,7 +135,7 @@ async fn pay_pending(
         .await?;
         activated.push(bucket_from_row(&bucket, 0)?);
     }
-    Ok(activated)
+    Ok((activated, balance))
 }
 
 #[async_trait]
@@ -165,24 +192,11 @@ impl Ledger for PostgresStore {
     ) -> Result<Posted, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        let updated = tx
-            .query_one(
-                "UPDATE accounts SET balance_sats = balance_sats + $2 WHERE id = $1 \
-                 RETURNING balance_sats",
-                &[&account_id, &delta],
-            )
-            .await;
-        let balance: i64 = match updated {
-            Ok(row) => row.get(0),
-            Err(err) if err.code() == Some(&SqlState::CHECK_VIOLATION) => {
-                drop(tx);
-                drop(client);
-                return Ok(Posted::Insufficient {
-                    balance: self.balance(account_id).await?,
-                });
-            }
-            Err(err) => return Err(db_error(err)),
-        };
+        let balance = lock_balance(&tx, account_id).await?;
+        if money::post(balance, delta).is_none() {
+            return Ok(Posted::Insufficient { balance });
+        }
+        let balance = add_to_balance(&tx, account_id, delta).await?;
         ledger_row(
             &tx,
             Row {
@@ -196,21 +210,10 @@ impl Ledger for PostgresStore {
             },
         )
         .await?;
-        let activated = if delta > 0 {
-            pay_pending(&tx, account_id, now).await?
+        let (activated, balance) = if money::pays_pending(delta) {
+            pay_pending(&tx, account_id, balance, now).await?
         } else {
-            Vec::new()
-        };
-        let balance = if activated.is_empty() {
-            balance
-        } else {
-            tx.query_one(
-                "SELECT balance_sats FROM accounts WHERE id = $1",
-                &[&account_id],
-            )
-            .await
-            .map_err(db_error)?
-            .get(0)
+            (Vec::new(), balance)
         };
         tx.commit().await.map_err(db_error)?;
         Ok(Posted::Done { balance, activated })
@@ -222,17 +225,14 @@ impl Ledger for PostgresStore {
         account_id: i64,
         terms: BucketTerms,
         price: i64,
-        pay_now: bool,
+        signed: bool,
         now: OffsetDateTime,
     ) -> Result<Bucket, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
-        let paid = if pay_now {
-            debit(&tx, account_id, price).await?
-        } else {
-            None
-        };
-        let status = if paid.is_some() { "active" } else { "pending" };
+        let balance = lock_balance(&tx, account_id).await?;
+        let paid = money::pays_now(signed, balance, price);
+        let status = if paid { "active" } else { "pending" };
         let row = tx
             .query_one(
                 &format!(
@@ -254,7 +254,8 @@ impl Ledger for PostgresStore {
             .await
             .map_err(db_error)?;
         let bucket = bucket_from_row(&row, 0)?;
-        if let Some(balance) = paid {
+        if paid {
+            let balance = add_to_balance(&tx, account_id, -price).await?;
             ledger_row(
                 &tx,
                 Row {
@@ -295,16 +296,16 @@ impl Ledger for PostgresStore {
             return Ok(DepositOutcome::UnknownAddress);
         };
         let (account_id, seen): (i64, i64) = (row.get(0), row.get(1));
-        if total_received == seen {
-            return Ok(DepositOutcome::Unchanged);
-        }
-        if total_received < seen {
-            return Ok(DepositOutcome::Decreased {
-                seen,
-                reported: total_received,
-            });
-        }
-        let amount = total_received - seen;
+        let amount = match money::credit_deposit(seen, total_received) {
+            Credit::Unchanged => return Ok(DepositOutcome::Unchanged),
+            Credit::Decreased => {
+                return Ok(DepositOutcome::Decreased {
+                    seen,
+                    reported: total_received,
+                })
+            }
+            Credit::Credit { amount } => amount,
+        };
         let balance: i64 = tx
             .query_one(
                 "UPDATE accounts SET deposits_seen_sats = $2, balance_sats = balance_sats + $3 \
@@ -327,15 +328,7 @@ impl Ledger for PostgresStore {
             },
         )
         .await?;
-        let activated = pay_pending(&tx, account_id, now).await?;
-        let balance: i64 = tx
-            .query_one(
-                "SELECT balance_sats FROM accounts WHERE id = $1",
-                &[&account_id],
-            )
-            .await
-            .map_err(db_error)?
-            .get(0);
+        let (activated, balance) = pay_pending(&tx, account_id, balance, now).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(DepositOutcome::Credited {
             amount,

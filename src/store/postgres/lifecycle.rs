@@ -1,23 +1,152 @@
-//! The PostgreSQL lifecycle passes: expiry under a transaction-scoped advisory lock (one
-//! replica at a time), the outbox drained with SKIP LOCKED (one sender per mail).
+//! The PostgreSQL lifecycle: the expiry pass under a transaction-scoped advisory lock (one
+//! replica at a time) applying `rules::expiry`'s plan, and the mail outbox handed out with
+//! leases (`SKIP LOCKED` for the claim only, no transaction open while mail is sent).
 
 use async_trait::async_trait;
-use time::{Duration, OffsetDateTime};
+use deadpool_postgres::Transaction;
+use time::OffsetDateTime;
 
-use super::{claim_newest, db_error, PostgresStore};
-use crate::store::{
-    backoff, Delivery, DrainReport, ExpiredBucket, ExpiryReport, Lifecycle, MailSender,
-    NoticeWriter, OutboxMail, StoreError,
-};
+use super::buckets::{claim, lock_live_rooms, release};
+use super::errors::db_error;
+use super::PostgresStore;
+use crate::service::ports::{DueBucket, DuePair, ExpiryReport, Lifecycle, OutboxMail, StoreError};
+use crate::service::rules::expiry::{self, ExpiryPlan, ExpiryPolicy};
+use crate::service::rules::mail::MailAttempt;
 
 /// Any fixed number; paired with the schema's hash so deployments sharing a database (or
 /// tests, one schema each) do not wait on each other.
 const EXPIRY_LOCK: i32 = 0x6578_7069;
 
-/// Buckets handled per pass, so one pass stays one short transaction; the next pass
-/// continues where this one stopped.
-const EXPIRY_BATCH: i64 = 200;
-const MAIL_BATCH: i64 = 20;
+/// Locks the pass's batch of due buckets with their owners, their pairs, and the owners'
+/// live buckets: everything the plan reads.
+async fn lock_due(
+    tx: &Transaction<'_>,
+    now: OffsetDateTime,
+) -> Result<
+    (
+        Vec<DueBucket>,
+        Vec<DuePair>,
+        Vec<crate::service::ports::LiveRoom>,
+    ),
+    StoreError,
+> {
+    let due: Vec<DueBucket> = tx
+        .query(
+            "SELECT b.id, b.account_id, a.address, a.contact FROM buckets b \
+             JOIN accounts a ON a.id = b.account_id \
+             WHERE b.status = 'active' AND b.expires_at <= $1 \
+             ORDER BY b.expires_at, b.id LIMIT $2 FOR UPDATE OF b",
+            &[&now, &expiry::BATCH],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| DueBucket {
+            bucket_id: row.get(0),
+            account_id: row.get(1),
+            account_address: row.get(2),
+            contact: row.get(3),
+        })
+        .collect();
+    let due_ids: Vec<i64> = due.iter().map(|b| b.bucket_id).collect();
+    let pairs = tx
+        .query(
+            "SELECT key, bucket_id, size FROM pairs WHERE bucket_id = ANY($1) FOR UPDATE",
+            &[&due_ids],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| DuePair {
+            key: row.get(0),
+            bucket_id: row.get(1),
+            size: row.get(2),
+        })
+        .collect();
+    let mut owners: Vec<i64> = due.iter().map(|b| b.account_id).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let live = lock_live_rooms(tx, &owners, now).await.map_err(db_error)?;
+    Ok((due, pairs, live))
+}
+
+/// Applies the plan: the due buckets leave the books, pairs move with their bytes, one
+/// notice per bucket is queued (once, whatever reruns).
+async fn apply(
+    tx: &Transaction<'_>,
+    plan: &ExpiryPlan,
+    now: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    let expired_ids: Vec<i64> = plan.expired.iter().map(|b| b.bucket_id).collect();
+    tx.execute(
+        "UPDATE buckets SET status = 'expired', expired_at = $2 WHERE id = ANY($1)",
+        &[&expired_ids, &now],
+    )
+    .await
+    .map_err(db_error)?;
+    for step in &plan.moves {
+        if claim(tx, step.to, step.size, now)
+            .await
+            .map_err(db_error)?
+            .is_none()
+        {
+            // The destination was locked with the room the plan counted on.
+            return Err(StoreError::Internal(format!(
+                "expiry: bucket {} had no room for {:?}",
+                step.to, step.key
+            )));
+        }
+        release(tx, step.from, step.size).await.map_err(db_error)?;
+        tx.execute(
+            "UPDATE pairs SET bucket_id = $2 WHERE key = $1",
+            &[&step.key, &step.to],
+        )
+        .await
+        .map_err(db_error)?;
+    }
+    let mut queued = 0;
+    for (bucket_id, mail) in &plan.notices {
+        queued += tx
+            .execute(
+                "INSERT INTO outbox (kind, bucket_id, recipient, subject, body, created_at, next_attempt_at) \
+                 VALUES ('bucket_expired', $1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (kind, bucket_id) DO NOTHING",
+                &[bucket_id, &mail.recipient, &mail.subject, &mail.body, &now],
+            )
+            .await
+            .map_err(db_error)? as i64;
+    }
+    Ok(queued)
+}
+
+/// Deletes the pairs of a batch of buckets whose retention ended before `before`.
+async fn purge(
+    tx: &Transaction<'_>,
+    now: OffsetDateTime,
+    before: OffsetDateTime,
+) -> Result<(i64, i64), StoreError> {
+    let purged: Vec<i64> = tx
+        .query(
+            "UPDATE buckets SET purged_at = $1, bytes_used = 0 \
+             WHERE id IN (SELECT id FROM buckets WHERE status = 'expired' AND purged_at IS NULL \
+                          AND expired_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE) \
+             RETURNING id",
+            &[&now, &before, &expiry::BATCH],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    if purged.is_empty() {
+        return Ok((0, 0));
+    }
+    let pairs = tx
+        .execute("DELETE FROM pairs WHERE bucket_id = ANY($1)", &[&purged])
+        .await
+        .map_err(db_error)?;
+    Ok((purged.len() as i64, pairs as i64))
+}
 
 #[async_trait]
 impl Lifecycle for PostgresStore {
@@ -25,8 +154,7 @@ impl Lifecycle for PostgresStore {
     async fn expire(
         &self,
         now: OffsetDateTime,
-        retention: Duration,
-        notice: &NoticeWriter,
+        policy: &ExpiryPolicy,
     ) -> Result<Option<ExpiryReport>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
@@ -41,166 +169,93 @@ impl Lifecycle for PostgresStore {
         if !leader {
             return Ok(None);
         }
-        let mut report = ExpiryReport::default();
-        let due = tx
-            .query(
-                "SELECT b.id, b.account_id, a.address, a.contact FROM buckets b \
-                 JOIN accounts a ON a.id = b.account_id \
-                 WHERE b.status = 'active' AND b.expires_at <= $1 ORDER BY b.expires_at, b.id LIMIT $2 \
-                 FOR UPDATE OF b",
-                &[&now, &EXPIRY_BATCH],
-            )
-            .await
-            .map_err(db_error)?;
-        for bucket in due {
-            let (bucket_id, account_id): (i64, i64) = (bucket.get(0), bucket.get(1));
-            // Off the books first, so the bucket can not be chosen as a destination.
-            tx.execute(
-                "UPDATE buckets SET status = 'expired', expired_at = $2 WHERE id = $1",
-                &[&bucket_id, &now],
-            )
-            .await
-            .map_err(db_error)?;
-            let pairs = tx
-                .query(
-                    "SELECT key, size FROM pairs WHERE bucket_id = $1 ORDER BY size DESC, key FOR UPDATE",
-                    &[&bucket_id],
-                )
-                .await
-                .map_err(db_error)?;
-            let (mut moved, mut stranded) = (0, 0);
-            for pair in pairs {
-                let (key, size): (String, i64) = (pair.get(0), pair.get(1));
-                match claim_newest(&tx, account_id, size, now)
-                    .await
-                    .map_err(db_error)?
-                {
-                    Some((target, _)) => {
-                        tx.execute(
-                            "UPDATE pairs SET bucket_id = $2 WHERE key = $1",
-                            &[&key, &target],
-                        )
-                        .await
-                        .map_err(db_error)?;
-                        tx.execute(
-                            "UPDATE buckets SET bytes_used = bytes_used - $2 WHERE id = $1",
-                            &[&bucket_id, &size],
-                        )
-                        .await
-                        .map_err(db_error)?;
-                        moved += 1;
-                    }
-                    None => stranded += 1,
-                }
-            }
-            let expired = ExpiredBucket {
-                bucket_id,
-                account_address: bucket.get(2),
-                contact: bucket.get(3),
-                moved,
-                stranded,
-            };
-            if stranded > 0 {
-                if let Some(mail) = notice(&expired) {
-                    report.mails_queued += tx
-                        .execute(
-                            "INSERT INTO outbox (kind, bucket_id, recipient, subject, body, created_at, next_attempt_at) \
-                             VALUES ('bucket_expired', $1, $2, $3, $4, $5, $5) \
-                             ON CONFLICT (kind, bucket_id) DO NOTHING",
-                            &[&bucket_id, &mail.recipient, &mail.subject, &mail.body, &now],
-                        )
-                        .await
-                        .map_err(db_error)? as i64;
-                }
-            }
-            report.expired.push(expired);
-        }
-        let purge_before = now - retention;
-        let purged = tx
-            .query(
-                "UPDATE buckets SET purged_at = $1, bytes_used = 0 \
-                 WHERE id IN (SELECT id FROM buckets WHERE status = 'expired' AND purged_at IS NULL \
-                              AND expired_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE) \
-                 RETURNING id",
-                &[&now, &purge_before, &EXPIRY_BATCH],
-            )
-            .await
-            .map_err(db_error)?;
-        let purged_ids: Vec<i64> = purged.iter().map(|r| r.get(0)).collect();
-        report.purged_buckets = purged_ids.len() as i64;
-        if !purged_ids.is_empty() {
-            report.purged_pairs = tx
-                .execute(
-                    "DELETE FROM pairs WHERE bucket_id = ANY($1)",
-                    &[&purged_ids],
-                )
-                .await
-                .map_err(db_error)? as i64;
-        }
+        let (due, pairs, live) = lock_due(&tx, now).await?;
+        let plan = expiry::plan(&due, &pairs, &live, policy);
+        let mails_queued = apply(&tx, &plan, now).await?;
+        let (purged_buckets, purged_pairs) =
+            purge(&tx, now, expiry::purge_before(now, policy)).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(Some(report))
+        Ok(Some(ExpiryReport {
+            expired: plan.expired,
+            purged_buckets,
+            purged_pairs,
+            mails_queued,
+        }))
     }
 
-    #[tracing::instrument(name = "postgres.drain_outbox", skip_all)]
-    async fn drain_outbox(
+    #[tracing::instrument(name = "postgres.claim_mail", skip_all)]
+    async fn claim_mail(
         &self,
         now: OffsetDateTime,
-        max_attempts: i32,
-        sender: &dyn MailSender,
-    ) -> Result<DrainReport, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(db_error)?;
-        // Locked rows are skipped by other replicas: each mail has one sender at a time.
-        let due = tx
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<OutboxMail>, StoreError> {
+        let client = self.client().await?;
+        // One statement, committed at once: rows another replica is claiming right now are
+        // skipped, and a claimed row is not due again until its lease ends.
+        let rows = client
             .query(
-                "SELECT id, recipient, subject, body, attempts FROM outbox \
-                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-                &[&now, &MAIL_BATCH],
+                "UPDATE outbox SET lease_until = $2 WHERE id IN ( \
+                   SELECT id FROM outbox \
+                   WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
+                     AND (lease_until IS NULL OR lease_until <= $1) \
+                   ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, recipient, subject, body, attempts",
+                &[&now, &lease_until, &limit],
             )
             .await
             .map_err(db_error)?;
-        let mut report = DrainReport::default();
-        for row in due {
-            let mail = OutboxMail {
+        let mut mails: Vec<OutboxMail> = rows
+            .iter()
+            .map(|row| OutboxMail {
                 id: row.get(0),
                 recipient: row.get(1),
                 subject: row.get(2),
                 body: row.get(3),
                 attempts: row.get(4),
+            })
+            .collect();
+        mails.sort_by_key(|mail| mail.id);
+        Ok(mails)
+    }
+
+    #[tracing::instrument(name = "postgres.record_mail", skip_all)]
+    async fn record_mail(
+        &self,
+        id: i64,
+        attempt: &MailAttempt,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let updated =
+            match attempt {
+                MailAttempt::Sent { attempts } => {
+                    client
+                        .execute(
+                            "UPDATE outbox SET sent_at = $2, attempts = $3, lease_until = NULL \
+                         WHERE id = $1",
+                            &[&id, &now, attempts],
+                        )
+                        .await
+                }
+                MailAttempt::Retry { attempts, at, why } => client
+                    .execute(
+                        "UPDATE outbox SET attempts = $3, next_attempt_at = $2, last_error = $4, \
+                           lease_until = NULL WHERE id = $1",
+                        &[&id, at, attempts, why],
+                    )
+                    .await,
+                MailAttempt::Failed { attempts, why } => {
+                    client
+                        .execute(
+                            "UPDATE outbox SET attempts = $3, failed_at = $2, last_error = $4, \
+                           lease_until = NULL WHERE id = $1",
+                            &[&id, &now, attempts, why],
+                        )
+                        .await
+                }
             };
-            let attempts = mail.attempts + 1;
-            match sender.deliver(&mail).await {
-                Delivery::Sent => {
-                    tx.execute(
-                        "UPDATE outbox SET sent_at = $2, attempts = $3 WHERE id = $1",
-                        &[&mail.id, &now, &attempts],
-                    )
-                    .await
-                    .map_err(db_error)?;
-                    report.sent += 1;
-                }
-                Delivery::Retry(why) if attempts < max_attempts => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = $3, next_attempt_at = $2, last_error = $4 WHERE id = $1",
-                        &[&mail.id, &(now + backoff(mail.attempts)), &attempts, &why],
-                    )
-                    .await
-                    .map_err(db_error)?;
-                    report.retried += 1;
-                }
-                Delivery::Retry(why) | Delivery::Failed(why) => {
-                    tx.execute(
-                        "UPDATE outbox SET attempts = $3, failed_at = $2, last_error = $4 WHERE id = $1",
-                        &[&mail.id, &now, &attempts, &why],
-                    )
-                    .await
-                    .map_err(db_error)?;
-                    report.failed += 1;
-                }
-            }
-        }
-        tx.commit().await.map_err(db_error)?;
-        Ok(report)
+        updated.map_err(db_error)?;
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/0002_payments.sql")),
     (3, include_str!("../../migrations/0003_lifecycle.sql")),
     (4, include_str!("../../migrations/0004_documents.sql")),
+    (5, include_str!("../../migrations/0005_mail_lease.sql")),
 ];
 
 /// Any fixed number, shared by every replica of every version of Causeway.

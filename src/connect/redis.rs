@@ -9,7 +9,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::BackendError;
+use super::ConnectError;
 use crate::config::Config;
 
 #[derive(Clone)]
@@ -20,9 +20,9 @@ pub struct RedisLink {
 }
 
 impl RedisLink {
-    pub fn new(redis_url: &str, config: &Config) -> Result<RedisLink, BackendError> {
+    pub fn new(redis_url: &str, config: &Config) -> Result<RedisLink, ConnectError> {
         let client = redis::Client::open(redis_url)
-            .map_err(|e| BackendError::Redis(format!("bad REDIS_URL: {e}")))?;
+            .map_err(|e| ConnectError::Redis(format!("bad REDIS_URL: {e}")))?;
         Ok(RedisLink {
             client,
             timeout: config.backend_timeout(),

@@ -1,38 +1,8 @@
-//! Rein documents behind one small trait: stored parsed, found by title, network and fields.
+//! Finding stored Rein documents by title, network, exact fields and "contains".
 
 use async_trait::async_trait;
 
 use super::StoreError;
-
-/// A document's parsed form, stored with its pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexedDoc {
-    pub title: String,
-    /// First occurrence of each field name, in document order.
-    pub fields: Vec<(String, String)>,
-    pub signer: Option<String>,
-    pub valid: bool,
-}
-
-impl IndexedDoc {
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The fields as one JSON object, for the store's containment index.
-    pub fn fields_json(&self) -> serde_json::Value {
-        let mut object = serde_json::Map::new();
-        for (name, value) in &self.fields {
-            object
-                .entry(name.clone())
-                .or_insert_with(|| serde_json::Value::String(value.clone()));
-        }
-        serde_json::Value::Object(object)
-    }
-}
 
 /// The enrollment fields `get_user` matches by "contains".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

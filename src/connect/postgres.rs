@@ -5,12 +5,12 @@ use std::str::FromStr;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use super::BackendError;
+use super::ConnectError;
 use crate::config::Config;
 
-pub fn pool(database_url: &str, config: &Config) -> Result<Pool, BackendError> {
+pub fn pool(database_url: &str, config: &Config) -> Result<Pool, ConnectError> {
     let mut pg = tokio_postgres::Config::from_str(database_url)
-        .map_err(|e| BackendError::Postgres(format!("bad DATABASE_URL: {e}")))?;
+        .map_err(|e| ConnectError::Postgres(format!("bad DATABASE_URL: {e}")))?;
     if pg.get_connect_timeout().is_none() {
         pg.connect_timeout(config.backend_timeout());
     }
@@ -36,5 +36,5 @@ pub fn pool(database_url: &str, config: &Config) -> Result<Pool, BackendError> {
         .recycle_timeout(Some(config.backend_timeout()))
         .runtime(Runtime::Tokio1)
         .build()
-        .map_err(|e| BackendError::Postgres(e.to_string()))
+        .map_err(|e| ConnectError::Postgres(e.to_string()))
 }

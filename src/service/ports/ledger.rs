@@ -1,4 +1,4 @@
-//! Money behind one small trait: balances, the append-only ledger, buying and activating buckets.
+//! Money as stored: balances, the append-only ledger, buying and activating buckets.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -87,8 +87,9 @@ pub trait Ledger: Send + Sync {
     /// The account's ledger, oldest first.
     async fn entries(&self, account_id: i64) -> Result<Vec<LedgerEntry>, StoreError>;
 
-    /// Adds `delta` (negative for a debit) with its ledger row, then pays pending buckets
-    /// oldest first while the balance covers them; all in one transaction.
+    /// Adds `delta` (negative for a debit) with its ledger row when `rules::money::post`
+    /// allows it, then pays the pending buckets `rules::money::pending_paid` picks; all in
+    /// one transaction under the account's lock.
     async fn post(
         &self,
         account_id: i64,
@@ -98,19 +99,19 @@ pub trait Ledger: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Posted, StoreError>;
 
-    /// Adds a bucket at `price`: paid from the balance and active at once when `pay_now`
-    /// and the balance covers it, otherwise pending until deposits cover it.
+    /// Adds a bucket at `price`, paid from the balance and active at once when
+    /// `rules::money::pays_now` says so (`signed` by the buyer), otherwise pending.
     async fn buy_bucket(
         &self,
         account_id: i64,
         terms: BucketTerms,
         price: i64,
-        pay_now: bool,
+        signed: bool,
         now: OffsetDateTime,
     ) -> Result<Bucket, StoreError>;
 
-    /// Credits, once, what the node reports received at `address` beyond what was seen
-    /// before, and pays pending buckets; a decrease is reported, never debited.
+    /// Credits, once, what `rules::money::credit_deposit` makes of the node's report for
+    /// `address`, and pays pending buckets; a decrease is reported, never debited.
     async fn record_deposit(
         &self,
         address: &str,

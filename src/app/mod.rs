@@ -1,4 +1,7 @@
-//! Builds the server from its parts: used by `main` and by the tests, so both run the same wiring.
+//! The one place the server is wired: backends → ports → service → endpoints and jobs.
+//! Used by `main` and by the tests, so both run the same wiring.
+
+mod backends;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,11 +11,12 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{Endpoint, EndpointExt, Server};
 
 use crate::api;
-use crate::backend::Backends;
 use crate::config::Config;
 use crate::jobs;
 use crate::mail::{MailError, Mailer};
-use crate::service::{Clock, Service, SettingsError};
+use crate::service::{Clock, Service, SettingsError, SystemClock};
+
+pub use backends::{BackendError, Backends};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -48,12 +52,21 @@ pub fn build(
     clock: Arc<dyn Clock>,
 ) -> Result<App, BuildError> {
     let config = Arc::new(config);
-    let mut service = Service::new(backends, config.clone(), clock)?;
+    let mut service = Service::new(backends.ports.clone(), config.clone(), clock)?;
     if let Some(url) = &config.smtp_url {
         let mailer = Mailer::new(url, &config.smtp_from, SMTP_TIMEOUT)?;
         service = service.with_mailer(Arc::new(mailer));
     }
     Ok(App { service, config })
+}
+
+/// The generated OpenAPI document, from a service on the memory backend with default
+/// settings: no backing service is needed to describe the API.
+pub fn spec_json() -> String {
+    let config = Arc::new(Config::defaults());
+    let service = Service::new(Backends::memory().ports, config, Arc::new(SystemClock))
+        .expect("the default settings are valid");
+    api::openapi(service).spec()
 }
 
 impl App {

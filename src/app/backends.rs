@@ -1,0 +1,79 @@
+//! Picks and wires the adapters behind the service's ports: PostgreSQL + Redis when both
+//! are configured, the embedded memory backend when neither is.
+
+use std::sync::Arc;
+
+use crate::cache::{MemoryCache, RedisCache};
+use crate::config::Config;
+use crate::connect::{self, migrate, ConnectError};
+use crate::metering::{MemoryMeter, RedisMeter};
+use crate::nonces::{MemoryNonces, RedisNonces};
+use crate::service::ports::Ports;
+use crate::store::{MemoryStore, PostgresStore};
+
+/// The ports one replica's service is built from.
+#[derive(Clone)]
+pub struct Backends {
+    pub ports: Ports,
+    /// True when nothing survives a restart.
+    pub embedded: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("set both DATABASE_URL and REDIS_URL, or neither for the embedded memory backend")]
+    HalfConfigured,
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
+
+impl Backends {
+    /// The embedded backend: everything in this process's memory.
+    pub fn memory() -> Backends {
+        let store = Arc::new(MemoryStore::new());
+        Backends {
+            ports: Ports {
+                health: store.clone(),
+                accounts: store.clone(),
+                pairs: store.clone(),
+                ledger: store.clone(),
+                lifecycle: store.clone(),
+                documents: store,
+                cache: Arc::new(MemoryCache::new()),
+                nonces: Arc::new(MemoryNonces::new()),
+                meter: Arc::new(MemoryMeter::new()),
+            },
+            embedded: true,
+        }
+    }
+
+    /// PostgreSQL and Redis as configured, with the schema migrated; or memory when neither is set.
+    pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
+        match (&config.database_url, &config.redis_url) {
+            (None, None) => Ok(Backends::memory()),
+            (Some(database_url), Some(redis_url)) => {
+                let pool = connect::postgres::pool(database_url, config)?;
+                migrate::run(&pool)
+                    .await
+                    .map_err(|e| ConnectError::Postgres(e.to_string()))?;
+                let redis = connect::redis::RedisLink::new(redis_url, config)?;
+                let store = Arc::new(PostgresStore::new(pool));
+                Ok(Backends {
+                    ports: Ports {
+                        health: store.clone(),
+                        accounts: store.clone(),
+                        pairs: store.clone(),
+                        ledger: store.clone(),
+                        lifecycle: store.clone(),
+                        documents: store,
+                        cache: Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
+                        nonces: Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
+                        meter: Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
+                    },
+                    embedded: false,
+                })
+            }
+            _ => Err(BackendError::HalfConfigured),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Accounts, their delegates and their buckets, as the service needs them stored.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::domain::{Account, Bucket, BucketTerms};
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Creates the account if new; sets its contact when one is given.
+    async fn upsert_account(
+        &self,
+        address: &str,
+        contact: Option<&str>,
+    ) -> Result<Account, StoreError>;
+
+    /// Records a delegate of the account; a proven delegate is never downgraded to claimed.
+    async fn add_delegate(
+        &self,
+        account_id: i64,
+        delegate: &str,
+        proven: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the delegate is proven by a signed registration or a stored enrollment.
+    async fn is_proven_delegate(&self, account_id: i64, delegate: &str)
+        -> Result<bool, StoreError>;
+
+    /// The account's buckets, oldest first.
+    async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError>;
+
+    /// Adds an active free bucket if `rules::free_buckets::may_grant` allows it for the
+    /// free buckets the account holds, counted under its lock.
+    async fn grant_free_bucket(
+        &self,
+        account_id: i64,
+        limit: i64,
+        terms: BucketTerms,
+        now: OffsetDateTime,
+    ) -> Result<Option<Bucket>, StoreError>;
+
+    /// Adds metered transfer to a bucket's folded total.
+    async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError>;
+
+    /// Bytes stored across all buckets.
+    async fn stored_bytes(&self) -> Result<i64, StoreError>;
+}

@@ -1,0 +1,131 @@
+//! Accounts, delegates and buckets in memory.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::MemoryStore;
+use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
+use crate::service::ports::{Accounts, StoreError};
+use crate::service::rules::free_buckets;
+
+#[async_trait]
+impl Accounts for MemoryStore {
+    async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .by_address
+            .get(address)
+            .map(|&i| state.accounts[i].clone()))
+    }
+
+    async fn upsert_account(
+        &self,
+        address: &str,
+        contact: Option<&str>,
+    ) -> Result<Account, StoreError> {
+        let mut state = self.lock()?;
+        let index = match state.by_address.get(address) {
+            Some(&i) => i,
+            None => {
+                let i = state.accounts.len();
+                state.accounts.push(Account {
+                    id: i as i64 + 1,
+                    address: address.to_owned(),
+                    contact: String::new(),
+                });
+                state.by_address.insert(address.to_owned(), i);
+                i
+            }
+        };
+        if let Some(contact) = contact {
+            state.accounts[index].contact = contact.to_owned();
+        }
+        Ok(state.accounts[index].clone())
+    }
+
+    async fn add_delegate(
+        &self,
+        account_id: i64,
+        delegate: &str,
+        proven: bool,
+    ) -> Result<(), StoreError> {
+        // A claimed delegate authorizes nothing, so only proven ones are worth keeping here.
+        if proven {
+            self.lock()?
+                .proven
+                .insert((account_id, delegate.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn is_proven_delegate(
+        &self,
+        account_id: i64,
+        delegate: &str,
+    ) -> Result<bool, StoreError> {
+        let state = self.lock()?;
+        if state.proven.contains(&(account_id, delegate.to_owned())) {
+            return Ok(true);
+        }
+        Ok(state
+            .pairs
+            .values()
+            .any(|p| p.account_id == account_id && p.proves_delegate.as_deref() == Some(delegate)))
+    }
+
+    async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError> {
+        let state = self.lock()?;
+        Ok(state
+            .buckets
+            .iter()
+            .filter(|b| b.account_id == account_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn grant_free_bucket(
+        &self,
+        account_id: i64,
+        limit: i64,
+        terms: BucketTerms,
+        now: OffsetDateTime,
+    ) -> Result<Option<Bucket>, StoreError> {
+        let mut state = self.lock()?;
+        let held = state
+            .buckets
+            .iter()
+            .filter(|b| b.account_id == account_id && b.free)
+            .count() as i64;
+        if !free_buckets::may_grant(held, limit) {
+            return Ok(None);
+        }
+        let bucket = Bucket {
+            id: state.new_bucket_id(),
+            account_id,
+            created: now,
+            expires: now + terms.term,
+            status: BucketStatus::Active,
+            free: terms.free,
+            bytes_total: terms.bytes_total,
+            bytes_used: 0,
+            transfer_total: terms.transfer_total,
+            transfer_used: 0,
+            price_sats: 0,
+        };
+        state.buckets.push(bucket.clone());
+        Ok(Some(bucket))
+    }
+
+    async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if let Some(bucket) = state.bucket_mut(bucket_id) {
+            bucket.transfer_used += bytes;
+        }
+        Ok(())
+    }
+
+    async fn stored_bytes(&self) -> Result<i64, StoreError> {
+        let state = self.lock()?;
+        Ok(state.buckets.iter().map(|b| b.bytes_used).sum())
+    }
+}
