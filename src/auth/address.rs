@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use bitcoin::address::NetworkUnchecked;
 use bitcoin::hashes::{hash160, Hash};
-use bitcoin::{AddressType, CompressedPublicKey, Network, PublicKey};
+use bitcoin::{AddressType, Network, PublicKey};
 
 /// Longest input we hand to the address decoder. Real addresses are at most 62 characters
 /// (bech32 P2WSH/P2TR); the cap keeps hostile input from costing decoder time.
@@ -37,6 +37,7 @@ impl Net {
         }
     }
 
+    #[cfg(any(test, feature = "test-signer"))]
     fn network(self) -> Network {
         match self {
             Net::Mainnet => Network::Bitcoin,
@@ -144,9 +145,11 @@ impl Address {
 
     /// `key`'s address of the given kind. Segwit kinds always use the compressed form of the
     /// key, whatever its `compressed` flag says, since segwit has no uncompressed addresses.
+    /// Only signers derive addresses; the server receives them.
+    #[cfg(any(test, feature = "test-signer"))]
     pub(crate) fn from_public_key(key: &PublicKey, kind: AddressKind, net: Net) -> Address {
         let network = net.network();
-        let compressed = CompressedPublicKey(key.inner);
+        let compressed = bitcoin::CompressedPublicKey(key.inner);
         let address = match kind {
             AddressKind::P2pkh => bitcoin::Address::p2pkh(key.pubkey_hash(), network),
             AddressKind::P2shP2wpkh => bitcoin::Address::p2shwpkh(&compressed, network),

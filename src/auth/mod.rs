@@ -2,12 +2,18 @@
 
 pub mod address;
 pub mod signature;
+// Private keys have no business in the server binary; tests and benches get the signer through
+// the self dev-dependency in Cargo.toml.
+#[cfg(any(test, feature = "test-signer"))]
+pub mod test_signer;
 
 pub use address::{Address, AddressError, AddressKind, Net};
 pub use signature::{
-    sign_message, signed_message_digest, verify_signed_message, HeaderClass, Signature,
-    SignatureError, Signer, VerifyError,
+    signed_message_digest, verify_signed_message, HeaderClass, Signature, SignatureError,
+    VerifyError,
 };
+#[cfg(any(test, feature = "test-signer"))]
+pub use test_signer::{sign_message, Signer};
 
 /// Any reason a claimed (address, message, signature) triple is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]

@@ -1,14 +1,14 @@
-//! Bitcoin signed messages (BIP-137 / Electrum style): decoding, verifying and producing them.
+//! Bitcoin signed messages (BIP-137 / Electrum style): decoding and verifying them.
 
 use std::sync::OnceLock;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bitcoin::secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
-use bitcoin::secp256k1::{rand, Message, Secp256k1, SecretKey, SignOnly, VerifyOnly};
+use bitcoin::secp256k1::{Message, Secp256k1, VerifyOnly};
 use bitcoin::PublicKey;
 
-use super::address::{Address, AddressKind, Net};
+use super::address::{Address, AddressKind};
 
 /// Lowest and highest header byte of a BIP-137 signature.
 const HEADER_MIN: u8 = 27;
@@ -20,16 +20,11 @@ const CURVE_ORDER: [u8; 32] = [
     0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
 ];
 
-/// Context creation is expensive (it precomputes tables), so each kind is built once and
-/// shared by all threads.
+/// Context creation is expensive (it precomputes tables), so it is built once and shared by all
+/// threads.
 fn verifier() -> &'static Secp256k1<VerifyOnly> {
     static CONTEXT: OnceLock<Secp256k1<VerifyOnly>> = OnceLock::new();
     CONTEXT.get_or_init(Secp256k1::verification_only)
-}
-
-fn signer() -> &'static Secp256k1<SignOnly> {
-    static CONTEXT: OnceLock<Secp256k1<SignOnly>> = OnceLock::new();
-    CONTEXT.get_or_init(Secp256k1::signing_only)
 }
 
 /// Why a signature string could not be decoded.
@@ -82,17 +77,8 @@ impl HeaderClass {
         }
     }
 
-    fn compressed(self) -> bool {
+    pub(super) fn compressed(self) -> bool {
         self != HeaderClass::P2pkhUncompressed
-    }
-
-    fn offset(self) -> u8 {
-        match self {
-            HeaderClass::P2pkhUncompressed => 0,
-            HeaderClass::P2pkhCompressed => 4,
-            HeaderClass::P2shP2wpkh => 8,
-            HeaderClass::P2wpkh => 12,
-        }
     }
 }
 
@@ -142,6 +128,22 @@ impl Signature {
             1 => HeaderClass::P2pkhCompressed,
             2 => HeaderClass::P2shP2wpkh,
             _ => HeaderClass::P2wpkh,
+        }
+    }
+
+    /// The signature a signer declaring `class` makes from libsecp256k1's recovery id (0-3) and
+    /// compact (r, s). Only signing needs it, and the server never signs.
+    #[cfg(any(test, feature = "test-signer"))]
+    pub(super) fn from_recovery(class: HeaderClass, recovery_id: u8, rs: [u8; 64]) -> Signature {
+        let offset = match class {
+            HeaderClass::P2pkhUncompressed => 0,
+            HeaderClass::P2pkhCompressed => 4,
+            HeaderClass::P2shP2wpkh => 8,
+            HeaderClass::P2wpkh => 12,
+        };
+        Signature {
+            header: HEADER_MIN + offset + recovery_id,
+            rs,
         }
     }
 
@@ -200,77 +202,12 @@ pub fn verify_signed_message(
     }
 }
 
-/// Signs `message` the way Bitcoin Core and BIP-137 wallets do (RFC 6979 nonces, low S),
-/// declaring `header_class` in the header byte.
-pub fn sign_message(secret: &SecretKey, message: &str, header_class: HeaderClass) -> Signature {
-    let digest = Message::from_digest(signed_message_digest(message));
-    let (recovery_id, rs) = signer()
-        .sign_ecdsa_recoverable(&digest, secret)
-        .serialize_compact();
-    // libsecp256k1 only returns recovery ids 0-3.
-    let recovery_id = recovery_id.to_i32().clamp(0, 3) as u8;
-    Signature {
-        header: HEADER_MIN + header_class.offset() + recovery_id,
-        rs,
-    }
-}
-
-/// A key with its address, for tests and tools that need to produce signed requests.
-#[derive(Clone, Debug)]
-pub struct Signer {
-    secret: SecretKey,
-    pub address: Address,
-    class: HeaderClass,
-}
-
-impl Signer {
-    /// A fresh random key with an address of `kind`; P2PKH signers use the compressed key.
-    pub fn random(kind: AddressKind, net: Net) -> Signer {
-        let class = match kind {
-            AddressKind::P2pkh => HeaderClass::P2pkhCompressed,
-            AddressKind::P2shP2wpkh => HeaderClass::P2shP2wpkh,
-            AddressKind::P2wpkh => HeaderClass::P2wpkh,
-        };
-        Signer::from_secret(SecretKey::new(&mut rand::thread_rng()), class, net)
-    }
-
-    /// A signer for `secret` whose address type and header bytes follow `class`.
-    pub fn from_secret(secret: SecretKey, class: HeaderClass, net: Net) -> Signer {
-        let key = PublicKey {
-            compressed: class.compressed(),
-            inner: secret.public_key(signer()),
-        };
-        Signer {
-            secret,
-            address: Address::from_public_key(&key, class.kind(), net),
-            class,
-        }
-    }
-
-    /// Base64 signature of `message` by this signer's key.
-    pub fn sign(&self, message: &str) -> String {
-        sign_message(&self.secret, message, self.class).to_base64()
-    }
-
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey {
-            compressed: self.class.compressed(),
-            inner: self.secret.public_key(signer()),
-        }
-    }
-
-    pub fn secret(&self) -> &SecretKey {
-        &self.secret
-    }
-
-    pub fn class(&self) -> HeaderClass {
-        self.class
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use bitcoin::secp256k1::{rand, SecretKey};
+
     use super::*;
+    use crate::auth::{Net, Signer};
 
     const NETS: [Net; 2] = [Net::Mainnet, Net::Testnet];
 
@@ -301,20 +238,6 @@ mod tests {
                     Err(VerifyError::Mismatch)
                 );
             }
-        }
-    }
-
-    #[test]
-    fn random_signers_have_the_requested_kind() {
-        for kind in [
-            AddressKind::P2pkh,
-            AddressKind::P2shP2wpkh,
-            AddressKind::P2wpkh,
-        ] {
-            let signer = Signer::random(kind, Net::Testnet);
-            assert_eq!(signer.address.kind(), kind);
-            let b64 = signer.sign("hello");
-            assert_eq!(verify_b64(&signer.address, "hello", &b64), Ok(()));
         }
     }
 
@@ -355,22 +278,6 @@ mod tests {
         assert_eq!(
             verify_b64(&compressed.address, "m", &b64),
             Err(VerifyError::Mismatch)
-        );
-    }
-
-    #[test]
-    fn bitcoin_core_reference_signature_is_reproduced() {
-        // Bitcoin Core's rpc_signmessage.py key and signature (testnet P2PKH, compressed).
-        let wif = "cUeKHd5orzT3mz8P9pxyREHfsWtVfgsfDjiZZBcjUBAaGk1BTj7N";
-        let secret = bitcoin::PrivateKey::from_wif(wif).unwrap().inner;
-        let signer = Signer::from_secret(secret, HeaderClass::P2pkhCompressed, Net::Testnet);
-        assert_eq!(
-            signer.address.as_str(),
-            "mpLQjfK79b7CCV4VMJWEWAj5Mpx8Up5zxB"
-        );
-        assert_eq!(
-            signer.sign("This is just a test message"),
-            "INbVnW4e6PeRmsv2Qgu8NuopvrVjkcxob+sX8OcZG0SALhWybUjzMLPdAsXI46YZGb0KQTRii+wWIQzRpG/U+S0="
         );
     }
 
