@@ -52,6 +52,46 @@ fn every_contract_endpoint_is_described_with_its_errors() {
             assert!(schema.is_object(), "{path} {status}: {responses}");
         }
     }
+    // The Rein answers are described shape by shape, not as an untyped `{}`.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for path in ["/query", "/bitcoin"] {
+        let schema = &paths[path]["get"]["responses"]["200"]["content"]
+            ["application/json; charset=utf-8"]["schema"];
+        let name = schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .unwrap_or_else(|| panic!("{path} 200 is not a named schema: {schema}"));
+        let one_of = schemas[name]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} 200 ({name}) is not a oneOf"));
+        assert!(one_of.len() >= 3, "{path}: {one_of:?}");
+        for answer in one_of {
+            let answer_name = answer["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .unwrap_or_else(|| panic!("{path}: {answer}"));
+            let answer = &schemas[answer_name];
+            let properties = answer["properties"].as_object();
+            assert!(
+                properties.is_some_and(|p| !p.is_empty()),
+                "{path}: {answer_name} has no properties"
+            );
+            assert!(
+                answer["example"].is_object(),
+                "{path}: {answer_name} has no example"
+            );
+        }
+    }
+    let query_answers = schemas["QueryReply"]["oneOf"].to_string();
+    for kind in [
+        "MediatorsReply",
+        "InProcessReply",
+        "UserRatingsErrorReply",
+        "MessageReply",
+    ] {
+        assert!(query_answers.contains(kind), "/query lacks {kind}");
+    }
+    assert!(schemas["InProcessReply"]["properties"]["in-process"].is_object());
     // Both body encodings of the writes are documented.
     let put_body = &paths["/put"]["post"]["requestBody"]["content"];
     assert!(

@@ -10,6 +10,7 @@ mod observe;
 mod params;
 mod payments;
 mod rein;
+mod rein_answers;
 mod storage;
 
 use poem::{Endpoint, EndpointExt, Route};

@@ -3,15 +3,12 @@
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::OpenApi;
-use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::params::{self, Flag};
+use super::rein_answers::{BitcoinReply, MessageReply, QueryReply};
 use super::Tag;
-use crate::service::{
-    BitcoinOutcome, BitcoinQuery, QueryItems, QueryKind, QueryOutcome, QueryRequest, Service,
-    MAX_JOB_IDS,
-};
+use crate::service::{BitcoinQuery, QueryKind, QueryOutcome, QueryRequest, Service, MAX_JOB_IDS};
 
 pub struct ReinApi {
     pub service: Service,
@@ -21,8 +18,6 @@ pub struct ReinApi {
 const MAX_PARAM_CHARS: usize = 8192;
 /// Longest raw transaction accepted for broadcast, in hex characters.
 const MAX_TX_HEX: usize = 200_000;
-
-const ACCOUNT_REQUIRED: &str = "Account required to make queries";
 
 /// A text parameter: present, free of NUL, not absurdly long.
 fn text(name: &str, value: &Option<String>) -> Result<String, ApiError> {
@@ -74,10 +69,6 @@ fn is_hex(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn error_message(message: &str) -> Json<Value> {
-    Json(json!({"result": "error", "message": message}))
-}
-
 #[OpenApi(tag = "Tag::Rein")]
 impl ReinApi {
     /// Search stored Rein documents (Rein client).
@@ -108,7 +99,7 @@ impl ReinApi {
         source: Query<Option<String>>,
         msin: Query<Option<String>>,
         search_input: Query<Option<String>>,
-    ) -> Result<Json<Value>, ApiError> {
+    ) -> Result<Json<QueryReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner = params::required_address("owner", &owner.0, accepted)?;
         let kind = match params::required("query", &query.0)? {
@@ -147,32 +138,19 @@ impl ReinApi {
                 )))
             }
         };
-        let name = kind.name();
         let request = QueryRequest {
             owner,
-            kind,
+            kind: kind.clone(),
             testnet: testnet.0.unwrap_or_default().0,
         };
         let items = match self.service.query(request).await? {
-            QueryOutcome::AccountRequired => return Ok(error_message(ACCOUNT_REQUIRED)),
+            QueryOutcome::AccountRequired => {
+                return Ok(Json(QueryReply::Refused(MessageReply::account_required())))
+            }
             QueryOutcome::Found(items) => items,
         };
-        let items = match items {
-            QueryItems::Values(values) => json!(values),
-            QueryItems::Pairs(pairs) => Value::Array(
-                pairs
-                    .into_iter()
-                    .map(|(key, value)| json!({"key": key, "value": value}))
-                    .collect(),
-            ),
-            QueryItems::Error => json!(["error"]),
-        };
         let block_info = self.service.block_info().await;
-        Ok(Json(json!({
-            "result": "success",
-            name: items,
-            "block_info": block_info,
-        })))
+        Ok(Json(QueryReply::found(&kind, items, block_info)?))
     }
 
     /// Ask the operator's Bitcoin node (Rein client).
@@ -193,7 +171,7 @@ impl ReinApi {
         hash: Query<Option<String>>,
         /// A raw transaction in hex.
         tx: Query<Option<String>>,
-    ) -> Result<Json<Value>, ApiError> {
+    ) -> Result<Json<BitcoinReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner = params::required_address("owner", &owner.0, accepted)?;
         let request = match params::required("query", &query.0)? {
@@ -217,15 +195,7 @@ impl ReinApi {
             }
             _ => return Err(ApiError::bad_request("unknown bitcoin query")),
         };
-        Ok(match self.service.bitcoin(&owner, request).await? {
-            BitcoinOutcome::NotEnabled => error_message("Bitcoin Core not enabled for this server"),
-            BitcoinOutcome::AccountRequired => error_message(ACCOUNT_REQUIRED),
-            BitcoinOutcome::Block(block) => Json(json!({
-                "height": block.height,
-                "hash": block.hash,
-                "time": block.time,
-            })),
-            BitcoinOutcome::Sent { txid } => Json(json!({"txid": txid})),
-        })
+        let outcome = self.service.bitcoin(&owner, request).await?;
+        Ok(Json(outcome.into()))
     }
 }
