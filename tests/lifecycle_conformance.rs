@@ -2,6 +2,10 @@
 
 mod common;
 
+use std::sync::Arc;
+
+use causeway::service::ports::{Delivery, MailSender, OutboxMail};
+use causeway::service::rules::mail::LEASE;
 use common::{assert_error, p2pkh, Backend, TestServer};
 use time::Duration;
 
@@ -11,6 +15,7 @@ conformance!(
     stranded_pairs_are_deleted_only_after_retention,
     free_and_paid_buckets_keep_their_own_terms,
     retention_counts_from_the_expiry_pass_not_the_term,
+    a_mail_claimed_by_a_sender_that_died_goes_out_once_its_lease_ends,
 );
 
 async fn server(backend: Backend) -> TestServer {
@@ -182,4 +187,51 @@ async fn retention_counts_from_the_expiry_pass_not_the_term(backend: Backend) {
     server.clock.advance(Duration::days(31));
     let report = server.service.expire_buckets().await.unwrap().expect("ran");
     assert_eq!(report.purged_pairs, 1);
+}
+
+/// A sender that takes a mail and never answers: a replica dying in the SMTP conversation.
+struct Hangs {
+    entered: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl MailSender for Hangs {
+    async fn deliver(&self, _mail: &OutboxMail) -> Delivery {
+        self.entered.notify_one();
+        std::future::pending().await
+    }
+}
+
+async fn a_mail_claimed_by_a_sender_that_died_goes_out_once_its_lease_ends(backend: Backend) {
+    let server = server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await; // contact test@example.org
+    put_keys(&server, &owner, &["x"]).await;
+    server.clock.advance(Duration::days(31));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.mails_queued, 1);
+
+    let hangs = Arc::new(Hangs {
+        entered: tokio::sync::Notify::new(),
+    });
+    let dying = server.service.clone().with_mailer(hangs.clone());
+    let sending = tokio::spawn(async move { dying.send_mail().await });
+    hangs.entered.notified().await;
+    sending.abort();
+    assert!(sending.await.unwrap_err().is_cancelled());
+
+    // Leased to the dead sender: nobody else sends it meanwhile.
+    let drained = server.service.send_mail().await.unwrap();
+    assert_eq!(drained.sent, 0);
+    server.clock.advance(LEASE - Duration::seconds(1));
+    assert_eq!(server.service.send_mail().await.unwrap().sent, 0);
+    assert!(server.mails.sent().is_empty());
+
+    // The lease ran out: the mail goes out (at least once), then never again.
+    server.clock.advance(Duration::seconds(1));
+    assert_eq!(server.service.send_mail().await.unwrap().sent, 1);
+    assert_eq!(server.service.send_mail().await.unwrap().sent, 0);
+    let sent = server.mails.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].recipient, "test@example.org");
 }

@@ -2,6 +2,9 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex};
+
+use causeway::service::ports::{Delivery, MailSender, OutboxMail};
 use common::{assert_error, p2pkh, test_config, RealBackends, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,4 +153,65 @@ async fn mail_refused_for_now_is_retried_later_and_refused_for_good_is_dropped()
             .unwrap();
         assert_eq!((row.get::<_, i32>(0), row.get::<_, bool>(1)), (1, true));
     }
+}
+
+/// A sender that, mid-send, tries to lock the mail's outbox row from another connection
+/// without waiting: it gets the lock only if no transaction of the server holds the row.
+struct ChecksRowIsFree {
+    sql: tokio_postgres::Client,
+    lock_results: Mutex<Vec<Result<(), String>>>,
+}
+
+#[async_trait::async_trait]
+impl MailSender for ChecksRowIsFree {
+    async fn deliver(&self, mail: &OutboxMail) -> Delivery {
+        let locked = self
+            .sql
+            .query_one(
+                "SELECT id FROM outbox WHERE id = $1 FOR UPDATE NOWAIT",
+                &[&mail.id],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|err| err.to_string());
+        self.lock_results.lock().unwrap().push(locked);
+        Delivery::Sent
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_transaction_holds_a_mail_while_it_is_sent() {
+    let server = TestServer::start(common::Backend::Real).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
+    server.clock.advance(time::Duration::days(31));
+    server.service.expire_buckets().await.unwrap();
+
+    let checker = Arc::new(ChecksRowIsFree {
+        sql: server.real.as_ref().unwrap().sql().await,
+        lock_results: Mutex::default(),
+    });
+    let sender = server.service.clone().with_mailer(checker.clone());
+    assert_eq!(sender.send_mail().await.unwrap().sent, 1);
+    let results = checker.lock_results.lock().unwrap().clone();
+    assert_eq!(results, vec![Ok(())], "the row was locked during the send");
+    // The outcome was recorded after the send, and the lease given up.
+    let sql = server.real.as_ref().unwrap().sql().await;
+    let row = sql
+        .query_one(
+            "SELECT sent_at IS NOT NULL, attempts, lease_until IS NULL FROM outbox",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            row.get::<_, bool>(0),
+            row.get::<_, i32>(1),
+            row.get::<_, bool>(2)
+        ),
+        (true, 1, true)
+    );
 }
