@@ -1,4 +1,5 @@
-//! The values the service trades in, each valid once constructed: keys, values, nonces, buckets.
+//! The values the service trades in: keys, values and nonces (each valid once constructed),
+//! accounts and buckets.
 
 mod bucket;
 mod key;
