@@ -9,7 +9,7 @@ use time::macros::format_description;
 
 use super::error::ApiError;
 use super::params;
-use super::Tag;
+use super::tags::Tag;
 use crate::domain::Bucket;
 use crate::service::{FreeBucketRequest, NonceRequest, Service};
 

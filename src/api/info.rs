@@ -5,7 +5,7 @@ use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
 use super::error::ApiError;
-use super::Tag;
+use super::tags::Tag;
 use crate::service::Service;
 
 pub struct InfoApi {

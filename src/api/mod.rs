@@ -12,27 +12,14 @@ mod payments;
 mod rein;
 mod rein_answers;
 mod storage;
+mod tags;
 
 use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::OpenApiService;
 
 use crate::service::Service;
 
 pub use error::{ApiError, ErrorBody};
-
-#[derive(Tags)]
-enum Tag {
-    /// Signed key/value storage.
-    Storage,
-    /// Nonces, accounts and buckets.
-    Accounts,
-    /// Deposits, balances and buying buckets.
-    Payments,
-    /// Rein document queries and the operator's Bitcoin node.
-    Rein,
-    /// Service information.
-    Info,
-}
 
 pub type Apis = (
     storage::StorageApi,

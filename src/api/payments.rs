@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi};
 use super::accounts::BucketReply;
 use super::error::ApiError;
 use super::params;
-use super::Tag;
+use super::tags::Tag;
 use crate::service::{btc_string, BalanceRequest, BuyRequest, RegisterRequest, Service};
 
 pub struct PaymentsApi {

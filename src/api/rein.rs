@@ -7,7 +7,7 @@ use poem_openapi::OpenApi;
 use super::error::ApiError;
 use super::params::{self, Flag};
 use super::rein_answers::{BitcoinReply, MessageReply, QueryReply};
-use super::Tag;
+use super::tags::Tag;
 use crate::service::{BitcoinQuery, QueryKind, QueryOutcome, QueryRequest, Service, MAX_JOB_IDS};
 
 pub struct ReinApi {

@@ -7,7 +7,7 @@ use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::error::ApiError;
 use super::params::{self, Flag};
-use super::Tag;
+use super::tags::Tag;
 use crate::service::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Service, Stored};
 
 pub struct StorageApi {

@@ -7,7 +7,8 @@ use time::Duration;
 /// How long a replica reuses its `stored` figure for /status.
 const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
-use super::{Service, ServiceError};
+use super::error::ServiceError;
+use super::handle::Service;
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Service, ServiceError};
+use super::error::ServiceError;
+use super::handle::Service;
 use crate::auth::Address;
 use crate::chain::rpc::{BitcoinRpc, BlockHeader, RpcError};
 

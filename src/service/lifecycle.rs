@@ -1,10 +1,10 @@
 //! The bucket lifecycle: running an expiry pass and draining the mail outbox. The decisions
 //! are `rules::expiry` and `rules::mail`; mail is sent with no transaction open.
 
-use super::ports::ExpiryReport;
-use super::rules::expiry::ExpiryPolicy;
+use super::error::ServiceError;
+use super::handle::Service;
+use super::ports::{ExpiryPolicy, ExpiryReport, MailAttempt};
 use super::rules::mail;
-use super::{Service, ServiceError};
 use crate::telemetry::metrics::METRICS;
 
 /// What one drain of the outbox did.
@@ -63,9 +63,9 @@ impl Service {
                 self.clock.now(),
             );
             let counter = match &attempt {
-                mail::MailAttempt::Sent { .. } => &mut report.sent,
-                mail::MailAttempt::Retry { .. } => &mut report.retried,
-                mail::MailAttempt::Failed { .. } => &mut report.failed,
+                MailAttempt::Sent { .. } => &mut report.sent,
+                MailAttempt::Retry { .. } => &mut report.retried,
+                MailAttempt::Failed { .. } => &mut report.failed,
             };
             *counter += 1;
             self.lifecycle

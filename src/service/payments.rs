@@ -2,8 +2,9 @@
 
 use time::Duration;
 
+use super::error::{PaymentHint, ServiceError};
+use super::handle::Service;
 use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted};
-use super::{PaymentHint, Service, ServiceError};
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;

@@ -1,7 +1,8 @@
 //! The Rein client's `/query` kinds: which documents each one finds, and the account rule.
 
+use super::error::ServiceError;
+use super::handle::Service;
 use super::ports::{DocQuery, FoundDoc, Searchable};
-use super::{Service, ServiceError};
 use crate::auth::Address;
 use crate::rein::ENROLLMENT_TITLE;
 

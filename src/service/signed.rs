@@ -2,9 +2,10 @@
 
 use sha2::{Digest, Sha256};
 
+use super::error::ServiceError;
+use super::handle::Service;
 use super::ports::{Admission, RequestId};
 use super::rules::delegate;
-use super::{Service, ServiceError};
 use crate::auth::{verify_signed_message, Address, Signature};
 use crate::domain::{Account, Nonce};
 use crate::rein::{document, ReinDocument};

@@ -2,8 +2,9 @@
 
 use sha2::{Digest, Sha256};
 
+use super::error::ServiceError;
+use super::handle::Service;
 use super::ports::{NewPair, PutOutcome};
-use super::{Service, ServiceError};
 use crate::auth::{Address, Signature};
 use crate::domain::{BucketStatus, Key, Nonce, Value};
 use crate::telemetry::metrics::METRICS;

@@ -6,4 +6,5 @@ mod memory;
 mod postgres;
 
 pub use memory::MemoryStore;
-pub use postgres::{search_sql, PostgresStore};
+pub use postgres::documents::search_sql;
+pub use postgres::PostgresStore;

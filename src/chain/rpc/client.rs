@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Number, Value};
 
 use super::amount::btc_to_sats;
+use super::answer::RpcError;
 use super::answer::{decode, parse_answer, require_hash, REQUEST_ID};
-use super::{NodeAuth, RpcError};
+use super::node_auth::NodeAuth;
 
 /// A wallet with a long history answers with a large list, but a node (or something pretending to
 /// be one) streaming without end must not exhaust our memory.

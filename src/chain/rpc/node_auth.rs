@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::RpcError;
+use super::answer::RpcError;
 
 /// How Causeway proves itself to the node.
 #[derive(Clone, PartialEq, Eq)]

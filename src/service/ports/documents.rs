@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreError;
+use super::store_error::StoreError;
 
 /// The enrollment fields `get_user` matches by "contains".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::store_error::StoreError;
 use crate::domain::{Bucket, BucketTerms};
 
 /// Why a balance changed; each is one ledger row.

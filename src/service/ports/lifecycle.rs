@@ -4,9 +4,32 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::StoreError;
-use crate::service::rules::expiry::ExpiryPolicy;
-use crate::service::rules::mail::MailAttempt;
+use super::store_error::StoreError;
+
+/// What expiry notices say and how long expired data is kept (`rules::expiry`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryPolicy {
+    pub retention_days: i64,
+    pub price_sats: i64,
+}
+
+/// The outcome of one send attempt to record (`rules::mail::after_attempt`); `attempts`
+/// counts this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailAttempt {
+    Sent {
+        attempts: i32,
+    },
+    Retry {
+        attempts: i32,
+        at: OffsetDateTime,
+        why: String,
+    },
+    Failed {
+        attempts: i32,
+        why: String,
+    },
+}
 
 /// An active bucket whose term has ended, with its owner, as the pass locked it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::OutboxMail;
+use super::lifecycle::OutboxMail;
 
 /// What became of one send attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]

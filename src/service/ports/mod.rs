@@ -5,57 +5,31 @@
 mod accounts;
 mod cache;
 mod documents;
+mod health;
 mod ledger;
 mod lifecycle;
 mod mail;
 mod meter;
 mod nonces;
 mod pairs;
+mod store_error;
 
 use std::sync::Arc;
-
-use async_trait::async_trait;
 
 pub use accounts::Accounts;
 pub use cache::{Cache, CacheError};
 pub use documents::{DocQuery, Documents, FoundDoc, Searchable};
+pub use health::{Health, PoolStatus};
 pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted};
 pub use lifecycle::{
-    DueBucket, DuePair, ExpiredBucket, ExpiryReport, Lifecycle, LiveRoom, Mail, OutboxMail,
+    DueBucket, DuePair, ExpiredBucket, ExpiryPolicy, ExpiryReport, Lifecycle, LiveRoom, Mail,
+    MailAttempt, OutboxMail,
 };
 pub use mail::{Delivery, MailSender};
 pub use meter::{MeterError, TransferMeter};
 pub use nonces::{Admission, NonceStore, NonceStoreError, RequestId};
 pub use pairs::{ExistingPair, NewPair, Pairs, PutOutcome, StoredPair};
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// The backing database could not be reached or answered in time; nothing was changed.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// The database refused a statement: a bug, not the caller's fault.
-    #[error("storage failure: {0}")]
-    Internal(String),
-}
-
-/// Connections of a pooled store, for the metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolStatus {
-    pub size: usize,
-    pub available: usize,
-    pub waiting: usize,
-}
-
-/// Whether the durable store answers, for readiness and the pool gauges.
-#[async_trait]
-pub trait Health: Send + Sync {
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// The connection pool's state; None for a store without one.
-    fn pool_status(&self) -> Option<PoolStatus> {
-        None
-    }
-}
+pub use store_error::StoreError;
 
 /// Everything the service talks to, as traits; the wiring (`app::Backends`) fills it in.
 #[derive(Clone)]

@@ -5,18 +5,11 @@ use std::collections::HashMap;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::service::ports::{DueBucket, DuePair, ExpiredBucket, LiveRoom, Mail};
+use crate::service::ports::{DueBucket, DuePair, ExpiredBucket, ExpiryPolicy, LiveRoom, Mail};
 
 /// Buckets expired (and purged) per pass, so one pass stays one short transaction; the
 /// next pass continues where this one stopped.
 pub const BATCH: i64 = 200;
-
-/// What the notices say and how long expired data is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExpiryPolicy {
-    pub retention_days: i64,
-    pub price_sats: i64,
-}
 
 /// One pair moving out of an expiring bucket.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::service::ports::Delivery;
+use crate::service::ports::{Delivery, MailAttempt};
 
 /// Mails claimed per drain.
 pub const BATCH: i64 = 20;
@@ -12,23 +12,6 @@ pub const BATCH: i64 = 20;
 /// batch of sends at the SMTP timeout (20 × 30 s), so a slow server never gets a mail sent
 /// twice by two replicas, short enough that a crashed replica's mails go out soon after.
 pub const LEASE: Duration = Duration::minutes(15);
-
-/// What to record after one attempt; `attempts` counts this one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailAttempt {
-    Sent {
-        attempts: i32,
-    },
-    Retry {
-        attempts: i32,
-        at: OffsetDateTime,
-        why: String,
-    },
-    Failed {
-        attempts: i32,
-        why: String,
-    },
-}
 
 /// Judges one attempt of a mail that had `before` attempts: a transient failure is
 /// retried after the backoff until `max_attempts` attempts were made.

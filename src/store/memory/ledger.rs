@@ -3,17 +3,11 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{MemoryStore, State};
+use super::state::{LedgerRow, State};
+use super::MemoryStore;
 use crate::domain::{Bucket, BucketStatus, BucketTerms};
 use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
 use crate::service::rules::money::{self, Credit, PendingBucket};
-
-/// One ledger row, kept so the memory backend records money as PostgreSQL does.
-#[derive(Debug, Clone)]
-pub(super) struct LedgerRow {
-    account_id: i64,
-    entry: LedgerEntry,
-}
 
 impl State {
     fn balance_of(&self, account_id: i64) -> i64 {

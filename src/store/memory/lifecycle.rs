@@ -4,21 +4,13 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{MemoryStore, State};
+use super::state::{OutboxRow, State};
+use super::MemoryStore;
 use crate::domain::BucketStatus;
-use crate::service::ports::{DueBucket, DuePair, ExpiryReport, Lifecycle, OutboxMail, StoreError};
-use crate::service::rules::expiry::{self, ExpiryPlan, ExpiryPolicy};
-use crate::service::rules::mail::MailAttempt;
-
-/// A queued mail and its delivery state.
-pub(super) struct OutboxRow {
-    mail: OutboxMail,
-    bucket_id: i64,
-    next_attempt: OffsetDateTime,
-    done: bool,
-    /// Claimed by a drain until then: nobody else gets it meanwhile.
-    lease_until: Option<OffsetDateTime>,
-}
+use crate::service::ports::{
+    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, OutboxMail, StoreError,
+};
+use crate::service::rules::expiry::{self, ExpiryPlan};
 
 impl State {
     /// The pass's batch of due buckets, in pass order, with their owners.

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{MemoryStore, Pair};
+use super::state::Pair;
+use super::MemoryStore;
 use crate::service::ports::{ExistingPair, NewPair, Pairs, PutOutcome, StoreError, StoredPair};
 use crate::service::rules::placement::{self, Placement};
 

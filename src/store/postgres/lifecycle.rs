@@ -9,9 +9,10 @@ use time::OffsetDateTime;
 use super::buckets::{claim, lock_live_rooms, release};
 use super::errors::db_error;
 use super::PostgresStore;
-use crate::service::ports::{DueBucket, DuePair, ExpiryReport, Lifecycle, OutboxMail, StoreError};
-use crate::service::rules::expiry::{self, ExpiryPlan, ExpiryPolicy};
-use crate::service::rules::mail::MailAttempt;
+use crate::service::ports::{
+    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, OutboxMail, StoreError,
+};
+use crate::service::rules::expiry::{self, ExpiryPlan};
 
 /// Any fixed number; paired with the schema's hash so deployments sharing a database (or
 /// tests, one schema each) do not wait on each other.

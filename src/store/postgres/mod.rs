@@ -4,7 +4,7 @@
 
 mod accounts;
 mod buckets;
-mod documents;
+pub(super) mod documents;
 mod errors;
 mod ledger;
 mod lifecycle;
@@ -13,8 +13,6 @@ mod rows;
 
 use async_trait::async_trait;
 use deadpool_postgres::Pool;
-
-pub use documents::search_sql;
 
 use crate::service::ports::{Health, PoolStatus, StoreError};
 use errors::{db_error, pool_error};
