@@ -8,7 +8,9 @@ use crate::config::Config;
 use crate::connect::{self, migrate, ConnectError};
 use crate::metering::{MemoryMeter, RedisMeter};
 use crate::nonces::{MemoryNonces, RedisNonces};
-use crate::service::ports::Ports;
+use crate::service::ports::{
+    Accounts, Cache, Documents, Health, Ledger, Lifecycle, NonceStore, Pairs, Ports, TransferMeter,
+};
 use crate::store::{MemoryStore, PostgresStore};
 
 /// The ports one replica's service is built from.
@@ -27,22 +29,40 @@ pub enum BackendError {
     Connect(#[from] ConnectError),
 }
 
+/// The ports of one store that implements them all, with the given Redis or memory parts.
+fn ports<S>(
+    store: Arc<S>,
+    cache: Arc<dyn Cache>,
+    nonces: Arc<dyn NonceStore>,
+    meter: Arc<dyn TransferMeter>,
+) -> Ports
+where
+    S: Health + Accounts + Pairs + Ledger + Lifecycle + Documents + 'static,
+{
+    Ports {
+        health: store.clone(),
+        accounts: store.clone(),
+        pairs: store.clone(),
+        ledger: store.clone(),
+        lifecycle: store.clone(),
+        documents: store,
+        cache,
+        nonces,
+        meter,
+    }
+}
+
 impl Backends {
     /// The embedded backend: everything in this process's memory.
     pub fn memory() -> Backends {
         let store = Arc::new(MemoryStore::new());
         Backends {
-            ports: Ports {
-                health: store.clone(),
-                accounts: store.clone(),
-                pairs: store.clone(),
-                ledger: store.clone(),
-                lifecycle: store.clone(),
-                documents: store,
-                cache: Arc::new(MemoryCache::new()),
-                nonces: Arc::new(MemoryNonces::new()),
-                meter: Arc::new(MemoryMeter::new()),
-            },
+            ports: ports(
+                store,
+                Arc::new(MemoryCache::new()),
+                Arc::new(MemoryNonces::new()),
+                Arc::new(MemoryMeter::new()),
+            ),
             embedded: true,
         }
     }
@@ -59,17 +79,12 @@ impl Backends {
                 let redis = connect::redis::RedisLink::new(redis_url, config)?;
                 let store = Arc::new(PostgresStore::new(pool));
                 Ok(Backends {
-                    ports: Ports {
-                        health: store.clone(),
-                        accounts: store.clone(),
-                        pairs: store.clone(),
-                        ledger: store.clone(),
-                        lifecycle: store.clone(),
-                        documents: store,
-                        cache: Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
-                        nonces: Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
-                        meter: Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
-                    },
+                    ports: ports(
+                        store,
+                        Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
+                        Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
+                        Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
+                    ),
                     embedded: false,
                 })
             }

@@ -3,6 +3,8 @@
 
 use time::OffsetDateTime;
 
+use crate::service::ports::DepositOutcome;
+
 /// The balance after adding `delta` (negative for a debit), or None when it would go
 /// below zero.
 pub fn post(balance: i64, delta: i64) -> Option<i64> {
@@ -56,27 +58,15 @@ pub fn activation(
     (now, now + (expires - created))
 }
 
-/// What a node's report of coins received at a deposit address means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credit {
-    /// Credit this much, once, and remember `reported` as seen.
-    Credit {
-        amount: i64,
-    },
-    Unchanged,
-    /// The node reports less than it did (a reorg or a rescan): money already credited is
-    /// never taken back silently.
-    Decreased,
-}
-
-/// Credits only the increase over what was seen before.
-pub fn credit_deposit(seen: i64, reported: i64) -> Credit {
+/// What a node's report of coins received at a deposit address means: `Ok(amount)` to credit
+/// once (remembering `reported` as seen), or the outcome when there is nothing to credit. A
+/// decrease (a reorg or a rescan) is reported, never debited: money already credited is
+/// never taken back silently.
+pub fn credit_deposit(seen: i64, reported: i64) -> Result<i64, DepositOutcome> {
     match reported.cmp(&seen) {
-        std::cmp::Ordering::Greater => Credit::Credit {
-            amount: reported - seen,
-        },
-        std::cmp::Ordering::Equal => Credit::Unchanged,
-        std::cmp::Ordering::Less => Credit::Decreased,
+        std::cmp::Ordering::Greater => Ok(reported - seen),
+        std::cmp::Ordering::Equal => Err(DepositOutcome::Unchanged),
+        std::cmp::Ordering::Less => Err(DepositOutcome::Decreased { seen, reported }),
     }
 }
 
@@ -149,9 +139,15 @@ mod tests {
 
     #[test]
     fn a_deposit_is_credited_by_its_increase_only() {
-        assert_eq!(credit_deposit(0, 500), Credit::Credit { amount: 500 });
-        assert_eq!(credit_deposit(500, 800), Credit::Credit { amount: 300 });
-        assert_eq!(credit_deposit(800, 800), Credit::Unchanged);
-        assert_eq!(credit_deposit(800, 700), Credit::Decreased);
+        assert_eq!(credit_deposit(0, 500), Ok(500));
+        assert_eq!(credit_deposit(500, 800), Ok(300));
+        assert_eq!(credit_deposit(800, 800), Err(DepositOutcome::Unchanged));
+        assert_eq!(
+            credit_deposit(800, 700),
+            Err(DepositOutcome::Decreased {
+                seen: 800,
+                reported: 700
+            })
+        );
     }
 }

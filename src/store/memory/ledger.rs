@@ -7,7 +7,7 @@ use super::state::{LedgerRow, State};
 use super::MemoryStore;
 use crate::domain::{Bucket, BucketStatus, BucketTerms};
 use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
-use crate::service::rules::money::{self, Credit, PendingBucket};
+use crate::service::rules::money::{self, PendingBucket};
 
 impl State {
     fn balance_of(&self, account_id: i64) -> i64 {
@@ -167,14 +167,8 @@ impl Ledger for MemoryStore {
         };
         let seen = state.deposits_seen.get(&account_id).copied().unwrap_or(0);
         let amount = match money::credit_deposit(seen, total_received) {
-            Credit::Unchanged => return Ok(DepositOutcome::Unchanged),
-            Credit::Decreased => {
-                return Ok(DepositOutcome::Decreased {
-                    seen,
-                    reported: total_received,
-                })
-            }
-            Credit::Credit { amount } => amount,
+            Ok(amount) => amount,
+            Err(nothing_to_credit) => return Ok(nothing_to_credit),
         };
         state.deposits_seen.insert(account_id, total_received);
         let memo = format!("received at {address}");

@@ -11,7 +11,7 @@ use super::rows::{bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::domain::{Bucket, BucketTerms};
 use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
-use crate::service::rules::money::{self, Credit, PendingBucket};
+use crate::service::rules::money::{self, PendingBucket};
 
 /// A ledger row about to be written.
 struct Row<'a> {
@@ -297,14 +297,8 @@ impl Ledger for PostgresStore {
         };
         let (account_id, seen): (i64, i64) = (row.get(0), row.get(1));
         let amount = match money::credit_deposit(seen, total_received) {
-            Credit::Unchanged => return Ok(DepositOutcome::Unchanged),
-            Credit::Decreased => {
-                return Ok(DepositOutcome::Decreased {
-                    seen,
-                    reported: total_received,
-                })
-            }
-            Credit::Credit { amount } => amount,
+            Ok(amount) => amount,
+            Err(nothing_to_credit) => return Ok(nothing_to_credit),
         };
         let balance: i64 = tx
             .query_one(
