@@ -188,7 +188,7 @@ async fn main() {
          BEGIN;\n\
          SELECT account_id, bucket_id, size FROM pairs WHERE key = 'q' || :client_id || '-' || :id FOR UPDATE;\n\
          SELECT id, account_id, bytes_total - bytes_used FROM buckets WHERE account_id = ANY(ARRAY[{account_id}]::BIGINT[]) \
-           AND status = 'active' AND expires_at > now() ORDER BY id FOR UPDATE;\n\
+           AND status = 'active' AND expires_at > now() ORDER BY id FOR NO KEY UPDATE;\n\
          UPDATE buckets SET bytes_used = bytes_used + {size} WHERE id = {bucket_id} AND status = 'active' \
            AND expires_at > now() AND bytes_used + {size} <= bytes_total RETURNING bytes_total - bytes_used;\n\
          INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, proves_delegate, updated_at, \

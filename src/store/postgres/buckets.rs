@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 use crate::service::ports::LiveRoom;
 
 /// Locks the live buckets of `account_ids`, in id order (so concurrent lockers never
-/// deadlock on each other), and reads the room left in each.
+/// deadlock on each other), and reads the room left in each. `NO KEY UPDATE` is the lock the
+/// claim's UPDATE takes anyway; it leaves foreign-key checks on the bucket (a pair moving in)
+/// unblocked.
 pub(super) async fn lock_live_rooms(
     tx: &Transaction<'_>,
     account_ids: &[i64],
@@ -18,7 +20,7 @@ pub(super) async fn lock_live_rooms(
             &tx.prepare_cached(
                 "SELECT id, account_id, bytes_total - bytes_used FROM buckets \
                  WHERE account_id = ANY($1) AND status = 'active' AND expires_at > $2 \
-                 ORDER BY id FOR UPDATE",
+                 ORDER BY id FOR NO KEY UPDATE",
             )
             .await?,
             &[&account_ids, &now],
