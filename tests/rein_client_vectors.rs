@@ -42,12 +42,13 @@ async fn rein_client_put_of_an_enrollment_by_its_delegate_is_accepted() {
         )
         .await;
     assert_eq!(status, 200);
-    // The vector was signed over a fixed nonce: make it the owner's live nonce.
+    // The vector was signed over a fixed nonce: make it a live nonce of the owner (one
+    // Redis key per issued nonce, as `/nonce` writes it).
     let client = redis::Client::open(real.redis_url.as_str()).unwrap();
     let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     redis::cmd("SET")
-        .arg(format!("{}nonce:{owner}", real.redis_prefix))
-        .arg(nonce)
+        .arg(format!("{}nonce:{owner}:{nonce}", real.redis_prefix))
+        .arg("1")
         .arg("EX")
         .arg(900)
         .query_async::<()>(&mut redis)

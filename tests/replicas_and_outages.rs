@@ -26,17 +26,18 @@ async fn nonce_issued_by_one_replica_is_accepted_by_another() {
     let owner = p2pkh();
     a.enroll(&owner).await;
     let nonce = a.nonce(&owner).await;
-    assert_eq!(
-        b.nonce(&owner).await,
-        nonce,
-        "both replicas see one live nonce"
-    );
+    // Each call issues its own nonce (API.md v1.1), whichever replica answers it.
+    let other = b.nonce(&owner).await;
+    assert_ne!(other, nonce);
     let (status, body) = b.put(&owner, "k", "v", &nonce).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = a.put(&owner, "k", "v", &nonce).await;
     assert_error(status, &body, 401, "replayed");
     let (status, body) = a.get_query("/get", &[("key", "k")]).await;
     assert_eq!((status, &body["value"]), (200, &serde_json::json!("v")));
+    // The nonce b issued signs on a.
+    let (status, body) = a.put(&owner, "k2", "v", &other).await;
+    assert_eq!(status, 201, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

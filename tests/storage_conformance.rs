@@ -8,7 +8,8 @@ use futures::future::join_all;
 use serde_json::json;
 
 conformance!(
-    nonce_is_reused_while_live_and_cleared_on_request,
+    every_nonce_call_issues_its_own_and_clear_ends_only_that_one,
+    a_strangers_nonce_calls_never_fail_the_owners_requests,
     nonce_for_unknown_account_is_forbidden,
     put_then_get_round_trips_for_every_address_type,
     put_accepts_json_and_form_bodies,
@@ -34,7 +35,17 @@ conformance!(
     service_information_endpoints_answer,
 );
 
-async fn nonce_is_reused_while_live_and_cleared_on_request(backend: Backend) {
+async fn clear(server: &TestServer, owner: &causeway::auth::Signer, nonce: &str) {
+    let (status, body) = server
+        .get_query(
+            "/nonce",
+            &[("address", owner.address.as_str()), ("clear", nonce)],
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({"nonce": ""})));
+}
+
+async fn every_nonce_call_issues_its_own_and_clear_ends_only_that_one(backend: Backend) {
     let server = TestServer::start(backend).await;
     let owner = p2pkh();
     server.enroll(&owner).await;
@@ -43,19 +54,47 @@ async fn nonce_is_reused_while_live_and_cleared_on_request(backend: Backend) {
     assert!(first
         .bytes()
         .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-    assert_eq!(server.nonce(&owner).await, first, "live nonce is reused");
-    let (status, body) = server
-        .get_query(
-            "/nonce",
-            &[("address", owner.address.as_str()), ("clear", &first)],
-        )
-        .await;
-    assert_eq!((status, body), (200, json!({"nonce": ""})));
-    let fresh = server.nonce(&owner).await;
-    assert_ne!(fresh, first, "a cleared nonce is not issued again");
-    // The cleared nonce no longer signs.
-    let (status, body) = server.put(&owner, "k", "v", &first).await;
+    let second = server.nonce(&owner).await;
+    assert_ne!(second, first, "each call issues its own nonce");
+    // Both are live: one nonce signs several requests until it is cleared.
+    assert_eq!(server.put(&owner, "a", "v", &first).await.0, 201);
+    assert_eq!(server.put(&owner, "b", "v", &second).await.0, 201);
+    assert_eq!(server.put(&owner, "c", "v", &first).await.0, 201);
+    clear(&server, &owner, &first).await;
+    // The cleared nonce no longer signs; the other one still does.
+    let (status, body) = server.put(&owner, "d", "v", &first).await;
     assert_error(status, &body, 401, "bad_nonce");
+    assert_eq!(server.put(&owner, "d", "v", &second).await.0, 201);
+    // Clearing a nonce that is not live (or was never issued) changes nothing.
+    clear(&server, &owner, &first).await;
+    clear(&server, &owner, &"0".repeat(32)).await;
+    assert_eq!(server.put(&owner, "e", "v", &second).await.0, 201);
+}
+
+async fn a_strangers_nonce_calls_never_fail_the_owners_requests(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    // A stranger (no key of the account) asks for the owner's nonces and clears each one
+    // it gets, and a guessed one, again and again.
+    let stranger = p2pkh();
+    for _ in 0..5 {
+        let theirs = server.nonce(&owner).await;
+        assert_ne!(theirs, nonce, "the stranger never learns the owner's nonce");
+        clear(&server, &owner, &theirs).await;
+        clear(&server, &owner, &"f".repeat(32)).await;
+    }
+    // The owner's signed requests with its own nonce still go through.
+    assert_eq!(server.put(&owner, "k", "mine", &nonce).await.0, 201);
+    assert_eq!(server.put(&owner, "k2", "mine", &nonce).await.0, 201);
+    // And the stranger can not sign with a nonce it was handed for the owner.
+    let theirs = server.nonce(&owner).await;
+    let forged = rein_put_json(&owner, &stranger, "k3", "x", &theirs);
+    let (status, body) = server.post_json("/put", &forged).await;
+    assert_error(status, &body, 403, "not_authorized");
+    let (status, body) = server.get_query("/get", &[("key", "k")]).await;
+    assert_eq!((status, body["value"].as_str()), (200, Some("mine")));
 }
 
 async fn nonce_for_unknown_account_is_forbidden(backend: Backend) {

@@ -74,15 +74,17 @@ pub struct FreeBucketReply {
 
 #[OpenApi(tag = "Tag::Accounts")]
 impl AccountsApi {
-    /// Get the account's live nonce (or a fresh one), or end it with `clear`.
+    /// Get a fresh nonce of the account, or end one with `clear`.
     ///
-    /// The nonce belongs to the account: a delegate signs with its owner's nonce.
+    /// Every call issues its own nonce with a full TTL, so a caller's nonce is known only to
+    /// it; `clear` ends that nonce and no other. The nonce belongs to the account: a
+    /// delegate signs with its owner's nonce.
     #[oai(path = "/nonce", method = "get", operation_id = "nonce")]
     async fn nonce(
         &self,
         /// The account.
         address: Query<Option<String>>,
-        /// A nonce to end, if it is the account's live one.
+        /// A nonce of the account to end; its other live nonces are untouched.
         clear: Query<Option<String>>,
     ) -> Result<Json<NonceReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;

@@ -16,7 +16,8 @@ pub struct MemoryNonces {
 
 #[derive(Default)]
 struct State {
-    live: HashMap<String, (Nonce, Instant)>,
+    /// (account, nonce) → when it stops being live; one entry per issued nonce.
+    live: HashMap<(String, Nonce), Instant>,
     used: HashMap<RequestId, Instant>,
     admitted: u64,
 }
@@ -34,11 +35,16 @@ impl MemoryNonces {
 }
 
 impl State {
-    fn live_nonce(&mut self, account: &str, now: Instant) -> Option<&Nonce> {
-        if matches!(self.live.get(account), Some((_, until)) if *until <= now) {
-            self.live.remove(account);
+    fn is_live(&mut self, account: &str, nonce: &Nonce, now: Instant) -> bool {
+        let entry = (account.to_owned(), nonce.clone());
+        match self.live.get(&entry) {
+            Some(until) if *until > now => true,
+            Some(_) => {
+                self.live.remove(&entry);
+                false
+            }
+            None => false,
         }
-        self.live.get(account).map(|(nonce, _)| nonce)
     }
 
     /// Drops expired markers now and then so memory stays bounded by the live ones.
@@ -46,7 +52,7 @@ impl State {
         self.admitted += 1;
         if self.admitted.is_multiple_of(1024) {
             self.used.retain(|_, until| *until > now);
-            self.live.retain(|_, (_, until)| *until > now);
+            self.live.retain(|_, until| *until > now);
         }
     }
 }
@@ -65,20 +71,17 @@ impl NonceStore for MemoryNonces {
     ) -> Result<Nonce, NonceStoreError> {
         let mut state = self.lock()?;
         let now = Instant::now();
-        if let Some(live) = state.live_nonce(account, now) {
-            return Ok(live.clone());
-        }
+        state.sweep(now);
         state
             .live
-            .insert(account.to_owned(), (fresh.clone(), now + ttl));
+            .insert((account.to_owned(), fresh.clone()), now + ttl);
         Ok(fresh.clone())
     }
 
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
-        let mut state = self.lock()?;
-        if state.live_nonce(account, Instant::now()) == Some(nonce) {
-            state.live.remove(account);
-        }
+        self.lock()?
+            .live
+            .remove(&(account.to_owned(), nonce.clone()));
         Ok(())
     }
 
@@ -92,7 +95,7 @@ impl NonceStore for MemoryNonces {
     ) -> Result<Admission, NonceStoreError> {
         let mut state = self.lock()?;
         let now = Instant::now();
-        if state.live_nonce(account, now) != Some(nonce) {
+        if !state.is_live(account, nonce, now) {
             return Ok(Admission::BadNonce);
         }
         if matches!(state.used.get(request), Some(until) if *until > now) {
@@ -101,7 +104,7 @@ impl NonceStore for MemoryNonces {
         state.sweep(now);
         state.used.insert(*request, now + ttl);
         if consume {
-            state.live.remove(account);
+            state.live.remove(&(account.to_owned(), nonce.clone()));
         }
         Ok(Admission::Accepted)
     }
@@ -117,10 +120,11 @@ impl NonceStore for MemoryNonces {
         let mut state = self.lock()?;
         let now = Instant::now();
         state.used.remove(request);
-        if consumed && state.live_nonce(account, now).is_none() {
+        if consumed {
             state
                 .live
-                .insert(account.to_owned(), (nonce.clone(), now + ttl));
+                .entry((account.to_owned(), nonce.clone()))
+                .or_insert(now + ttl);
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
-//! Nonces in Redis, so any replica accepts a nonce another issued. Each operation is one
-//! Lua script: atomic on the server, one round trip.
+//! Nonces in Redis, so any replica accepts a nonce another issued: one key per issued nonce,
+//! expired by Redis itself. Admission and release are Lua scripts: atomic, one round trip.
 
 use std::time::Duration;
 
@@ -13,37 +13,22 @@ use crate::service::ports::{Admission, NonceStore, NonceStoreError, RequestId};
 pub struct RedisNonces {
     link: RedisLink,
     prefix: String,
-    issue: Script,
-    clear: Script,
     admit: Script,
     release: Script,
 }
 
-// SET NX semantics in one script: two replicas never hand out two live nonces for one account.
-const ISSUE: &str = r#"
-local live = redis.call('GET', KEYS[1])
-if live then return live end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return ARGV[1]
-"#;
-
-const CLEAR: &str = r#"
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-"#;
-
-// KEYS: nonce, used-marker. ARGV: nonce, ttl, consume. The marker is SET NX so of N
-// identical requests in flight exactly one gets through.
+// KEYS: nonce, used-marker. ARGV: ttl, consume. The marker is SET NX so of N identical
+// requests in flight exactly one gets through; it lives as long as any nonce can.
 const ADMIT: &str = r#"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'bad_nonce' end
-if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then return 'replayed' end
-if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'bad_nonce' end
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 'replayed' end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
 return 'accepted'
 "#;
 
 const RELEASE: &str = r#"
 redis.call('DEL', KEYS[2])
-if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) end
+if ARGV[2] == '1' then redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) end
 return 1
 "#;
 
@@ -52,15 +37,15 @@ impl RedisNonces {
         RedisNonces {
             link,
             prefix: prefix.to_owned(),
-            issue: Script::new(ISSUE),
-            clear: Script::new(CLEAR),
             admit: Script::new(ADMIT),
             release: Script::new(RELEASE),
         }
     }
 
-    fn nonce_key(&self, account: &str) -> String {
-        format!("{}nonce:{account}", self.prefix)
+    /// One key per issued nonce: each caller's nonce lives on its own, so nobody can end
+    /// or replace another caller's.
+    fn nonce_key(&self, account: &str, nonce: &Nonce) -> String {
+        format!("{}nonce:{account}:{nonce}", self.prefix)
     }
 
     fn used_key(&self, request: &RequestId) -> String {
@@ -97,25 +82,23 @@ impl NonceStore for RedisNonces {
         ttl: Duration,
     ) -> Result<Nonce, NonceStoreError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
-        let live: String = self
-            .issue
-            .key(self.nonce_key(account))
-            .arg(fresh.as_str())
+        redis::cmd("SET")
+            .arg(self.nonce_key(account, fresh))
+            .arg("1")
+            .arg("EX")
             .arg(ttl_secs(ttl))
-            .invoke_async(&mut connection)
+            .query_async::<()>(&mut connection)
             .await
             .map_err(unavailable)?;
-        Nonce::parse(&live)
-            .map_err(|_| NonceStoreError(format!("corrupt nonce in redis: {live:?}")))
+        Ok(fresh.clone())
     }
 
     #[tracing::instrument(name = "redis.clear", skip_all)]
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
-        self.clear
-            .key(self.nonce_key(account))
-            .arg(nonce.as_str())
-            .invoke_async::<i64>(&mut connection)
+        redis::cmd("DEL")
+            .arg(self.nonce_key(account, nonce))
+            .query_async::<i64>(&mut connection)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -133,9 +116,8 @@ impl NonceStore for RedisNonces {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let verdict: String = self
             .admit
-            .key(self.nonce_key(account))
+            .key(self.nonce_key(account, nonce))
             .key(self.used_key(request))
-            .arg(nonce.as_str())
             .arg(ttl_secs(ttl))
             .arg(if consume { "1" } else { "0" })
             .invoke_async(&mut connection)
@@ -162,9 +144,8 @@ impl NonceStore for RedisNonces {
     ) -> Result<(), NonceStoreError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         self.release
-            .key(self.nonce_key(account))
+            .key(self.nonce_key(account, nonce))
             .key(self.used_key(request))
-            .arg(nonce.as_str())
             .arg(ttl_secs(ttl))
             .arg(if consumed { "1" } else { "0" })
             .invoke_async::<i64>(&mut connection)

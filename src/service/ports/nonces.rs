@@ -14,7 +14,7 @@ pub struct NonceStoreError(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Accepted,
-    /// The nonce is not the account's live nonce.
+    /// The nonce is not a live nonce of the account.
     BadNonce,
     /// This very request was accepted before.
     Replayed,
@@ -28,7 +28,8 @@ pub type RequestId = [u8; 32];
 pub trait NonceStore: Send + Sync {
     async fn ping(&self) -> Result<(), NonceStoreError>;
 
-    /// The account's live nonce, or `fresh` made live for `ttl` when it has none.
+    /// Makes `fresh` a live nonce of the account for a full `ttl`. Every call issues its
+    /// own: several may be live at once, and only the caller knows the one it got.
     async fn issue(
         &self,
         account: &str,
@@ -36,7 +37,7 @@ pub trait NonceStore: Send + Sync {
         ttl: Duration,
     ) -> Result<Nonce, NonceStoreError>;
 
-    /// Ends the nonce if it is the account's live one.
+    /// Ends this nonce of the account, if live; its other nonces are untouched.
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError>;
 
     /// Atomically checks the nonce and marks the request used; with `consume` the nonce
