@@ -28,6 +28,7 @@ conformance!(
     stored_enrollment_proves_delegate,
     bandwidth_exhausted_keeps_data,
     etag_answers_304_without_charging,
+    head_is_answered_like_get_and_never_charged,
     free_buckets_stop_at_the_limit,
     wrong_signature_nonce_and_signer_are_refused,
     hostile_input_gets_clear_4xx,
@@ -578,6 +579,44 @@ async fn etag_answers_304_without_charging(backend: Backend) {
     // The allowance (10 bytes) went to the first read only; a full read is now refused.
     let (status, body) = server.get_query("/get", &[("key", "k")]).await;
     assert_error(status, &body, 402, "bandwidth_exhausted");
+}
+
+async fn head_is_answered_like_get_and_never_charged(backend: Backend) {
+    // Room for two reads of the 40-byte value.
+    let server = TestServer::with(backend, |c| c.bucket_transfer_bytes = 100).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    let value = "v".repeat(40);
+    assert_eq!(server.put(&owner, "k", &value, &nonce).await.0, 201);
+    let url = format!("{}/get?key=k", server.base);
+    // A stranger's HEADs, however many, drain nothing.
+    for _ in 0..20 {
+        let head = server.http.head(&url).send().await.unwrap();
+        assert_eq!(head.status(), 200);
+        assert!(head.headers().contains_key("etag"));
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD has no body");
+    }
+    for _ in 0..2 {
+        let (status, body) = server.get_query("/get", &[("key", "k")]).await;
+        assert_eq!(
+            (status, body["value"].as_str()),
+            (200, Some(value.as_str()))
+        );
+    }
+    // The allowance is spent by the two GETs: GET and HEAD now answer 402 alike.
+    let (status, body) = server.get_query("/get", &[("key", "k")]).await;
+    assert_error(status, &body, 402, "bandwidth_exhausted");
+    let head = server.http.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 402);
+    // A missing key is a 404 for HEAD too.
+    let missing = server
+        .http
+        .head(format!("{}/get?key=nothing", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
 }
 
 async fn free_buckets_stop_at_the_limit(backend: Backend) {

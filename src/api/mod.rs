@@ -5,6 +5,7 @@ mod accounts;
 pub mod admin;
 mod body_limit;
 mod error;
+mod head;
 mod info;
 mod observe;
 mod params;
@@ -69,6 +70,7 @@ pub fn public_routes(service: Service) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/", api)
         .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
+        .around(head::mark_head)
         .catch_all_error(error::contract_error)
         .around(move |inner, req| observe::observe(inner, req, replica.clone()))
 }

@@ -6,6 +6,7 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
 use super::error::ApiError;
+use super::head;
 use super::params::{self, Flag};
 use super::tags::Tag;
 use crate::service::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Service, Stored};
@@ -190,7 +191,8 @@ impl StorageApi {
 
     /// Read a value.
     ///
-    /// Each served read charges the value's length to its bucket's transfer allowance.
+    /// Each served read charges the value's length to its bucket's transfer allowance; a
+    /// `HEAD` answers the same status and headers without the body and is not charged.
     #[oai(path = "/get", method = "get", operation_id = "get")]
     async fn get(
         &self,
@@ -199,11 +201,13 @@ impl StorageApi {
         /// An ETag from an earlier read: answered 304, not charged, while it is current.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
+        request: &poem::Request,
     ) -> Result<GetResponse, ApiError> {
         let key = params::key(&key.0)?;
         let request = GetRequest {
             key: key.clone(),
             if_none_match: if_none_match.0,
+            serves_body: head::serves_body(request),
         };
         Ok(match self.service.get(request).await? {
             GetOutcome::Found { value, etag } => GetResponse::Found(

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::service::ports::{MeterError, TransferMeter};
+use crate::service::rules::bandwidth;
 
 #[derive(Default)]
 pub struct MemoryMeter {
@@ -35,11 +36,15 @@ impl TransferMeter for MemoryMeter {
     ) -> Result<bool, MeterError> {
         let mut pending = self.lock()?;
         let entry = pending.entry(bucket_id).or_insert(0);
-        if folded + *entry + bytes > allowance {
+        if !bandwidth::fits(folded, *entry, bytes, allowance) {
             return Ok(false);
         }
         *entry += bytes;
         Ok(true)
+    }
+
+    async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError> {
+        Ok(self.lock()?.get(&bucket_id).copied().unwrap_or(0))
     }
 
     async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError> {

@@ -79,6 +79,17 @@ impl TransferMeter for RedisMeter {
         Ok(charged == 1)
     }
 
+    #[tracing::instrument(name = "redis.pending", skip_all)]
+    async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        let pending: Option<i64> = redis::cmd("GET")
+            .arg(self.counter_key(bucket_id))
+            .query_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(pending.unwrap_or(0))
+    }
+
     #[tracing::instrument(name = "redis.drain", skip_all)]
     async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError> {
         let mut connection = self.link.connection().await.map_err(unavailable)?;

@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use super::error::ServiceError;
 use super::handle::Service;
 use super::ports::{NewPair, PutOutcome};
+use super::rules::bandwidth;
 use crate::auth::{Address, Signature};
 use crate::domain::{BucketStatus, Key, Nonce, Value};
 use crate::telemetry::metrics::METRICS;
@@ -41,6 +42,8 @@ pub struct DeleteRequest {
 pub struct GetRequest {
     pub key: Key,
     pub if_none_match: Option<String>,
+    /// False for a `HEAD`: the answer carries no body, so nothing is charged.
+    pub serves_body: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,17 +134,29 @@ impl Service {
         {
             return Ok(GetOutcome::NotModified { etag: pair.etag });
         }
-        let charged = self
-            .meter
-            .charge(
-                pair.bucket.id,
-                pair.value.len() as i64,
+        let bytes = bandwidth::charged_bytes(pair.value.len(), request.serves_body);
+        let served = if bytes > 0 {
+            self.meter
+                .charge(
+                    pair.bucket.id,
+                    bytes,
+                    pair.bucket.transfer_used,
+                    pair.bucket.transfer_total,
+                )
+                .await?
+        } else {
+            // Answers as a GET would (402 once the allowance can not pay for the value),
+            // charging nothing.
+            let pending = self.meter.pending(pair.bucket.id).await?;
+            bandwidth::fits(
                 pair.bucket.transfer_used,
+                pending,
+                pair.value.len() as i64,
                 pair.bucket.transfer_total,
             )
-            .await?;
-        if charged {
-            METRICS.bandwidth_served.inc_by(pair.value.len() as u64);
+        };
+        if served {
+            METRICS.bandwidth_served.inc_by(bytes.unsigned_abs());
         } else {
             return Err(ServiceError::BandwidthExhausted {
                 payment: self.payment_hint(pair.account_id),

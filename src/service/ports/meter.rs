@@ -15,8 +15,8 @@ pub struct MeterError(pub String);
 
 #[async_trait]
 pub trait TransferMeter: Send + Sync {
-    /// Charges `bytes` to the bucket unless `folded` + pending + `bytes` would pass
-    /// `allowance`; true when charged. Atomic: concurrent charges never overdraw.
+    /// Charges `bytes` to the bucket if `rules::bandwidth::fits` (folded + pending + bytes
+    /// within `allowance`); true when charged. Atomic: concurrent charges never overdraw.
     async fn charge(
         &self,
         bucket_id: i64,
@@ -24,6 +24,9 @@ pub trait TransferMeter: Send + Sync {
         folded: i64,
         allowance: i64,
     ) -> Result<bool, MeterError>;
+
+    /// What the bucket has been charged since the last fold.
+    async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError>;
 
     /// Takes every pending charge, per bucket, for folding into the store.
     async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError>;

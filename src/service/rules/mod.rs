@@ -2,6 +2,7 @@
 //! needs, calls it, and applies its answer atomically; no store decides a business question
 //! on its own, so PostgreSQL and memory can not drift apart.
 
+pub mod bandwidth;
 pub mod delegate;
 pub mod expiry;
 pub mod free_buckets;
