@@ -22,6 +22,8 @@ conformance!(
     debits_never_take_a_balance_below_zero,
     rein_shaped_purchase_names_owner_and_delegate,
     bad_input_to_payment_endpoints_gets_the_contract_errors,
+    a_strangers_unsigned_buys_leave_one_pending_bucket,
+    a_strangers_unsigned_requests_never_change_the_contact,
 );
 
 async fn paid_server(backend: Backend) -> TestServer {
@@ -276,10 +278,10 @@ async fn pending_buckets_are_paid_oldest_first(backend: Backend) {
     let server = paid_server(backend).await;
     let owner = p2pkh();
     server.enroll(&owner).await;
+    // Signed purchases the balance can not cover yet each wait, pending (API.md v1.1: only
+    // a signed /buy adds more than one).
     for _ in 0..3 {
-        let (status, _) = server
-            .get_query("/buy", &[("address", owner.address.as_str())])
-            .await;
+        let (status, _) = signed_buy(&server, &owner, "test@example.org").await;
         assert_eq!(status, 200);
     }
     credit(&server, &owner, PRICE * 5 / 2).await;
@@ -482,4 +484,74 @@ async fn bad_input_to_payment_endpoints_gets_the_contract_errors(backend: Backen
         )
         .await;
     assert_error(status, &body, 401, "bad_nonce");
+}
+
+async fn a_strangers_unsigned_buys_leave_one_pending_bucket(backend: Backend) {
+    let server = paid_server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    // A stranger (no key of the account) buys for it, again and again, unsigned.
+    let mut pending_ids = Vec::new();
+    for _ in 0..5 {
+        let (status, body) = server
+            .get_query("/buy", &[("address", owner.address.as_str())])
+            .await;
+        assert_eq!(status, 200, "{body}");
+        pending_ids.push(body["bucket"]["id"].clone());
+    }
+    assert!(
+        pending_ids.windows(2).all(|w| w[0] == w[1]),
+        "every unsigned /buy answers the same pending bucket: {pending_ids:?}"
+    );
+    // The owner's deposit pays that one bucket only; the rest of it stays the owner's.
+    credit(&server, &owner, 3 * PRICE).await;
+    let (_, body) = server
+        .get_query("/request", &[("owner", owner.address.as_str())])
+        .await;
+    assert_eq!(statuses(&body), ["active", "active"]);
+    assert_eq!(balance(&server, &owner).await, 2 * PRICE);
+    // The owner's own signed purchase still adds a bucket.
+    let (status, body) = signed_buy(&server, &owner, "test@example.org").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(balance(&server, &owner).await, PRICE);
+}
+
+async fn a_strangers_unsigned_requests_never_change_the_contact(backend: Backend) {
+    let server = paid_server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await; // contact test@example.org
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
+    // A stranger names another contact in unsigned /request and /buy for the account.
+    let (status, _) = server
+        .get_query(
+            "/request",
+            &[
+                ("owner", owner.address.as_str()),
+                ("contact", "thief@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .get_query(
+            "/buy",
+            &[
+                ("address", owner.address.as_str()),
+                ("contact", "thief@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The expiry notice still goes to the owner's contact.
+    server.clock.advance(time::Duration::days(31));
+    server.service.expire_buckets().await.unwrap();
+    server.service.send_mail().await.unwrap();
+    let recipients: Vec<String> = server
+        .mails
+        .sent()
+        .into_iter()
+        .map(|m| m.recipient)
+        .collect();
+    assert_eq!(recipients, ["test@example.org"]);
 }

@@ -88,6 +88,10 @@ impl Service {
                 proven,
             )
             .await?;
+        if let (true, Some(contact)) = (proven, &request.contact) {
+            // Only the owner's signature changes an existing account's contact.
+            self.accounts.set_contact(account.id, contact).await?;
+        }
         let granted = if self.config.free_buckets > 0 {
             self.accounts
                 .grant_free_bucket(
@@ -136,7 +140,7 @@ impl Service {
         Ok(stored)
     }
 
-    /// Creates the account if new (updating its contact) and records its delegate: proven
+    /// Creates the account if new (an existing one keeps its contact) and records its delegate: proven
     /// only with the owner's signature, otherwise claimed (recorded, never trusted to write).
     pub(super) async fn open_account(
         &self,

@@ -72,6 +72,9 @@ impl Service {
             .accounts
             .upsert_account(address, Some(&request.contact))
             .await?;
+        self.accounts
+            .set_contact(account.id, &request.contact)
+            .await?;
         self.deposit_address(&account)
             .await?
             .ok_or(ServiceError::PaymentsDisabled)
@@ -134,6 +137,10 @@ impl Service {
             Some((nonce, signature, message)) => {
                 self.admit(&account, &request.owner, nonce, &message, signature, None)
                     .await?;
+                // Admitted, so the owner asked for this contact (a replay never gets here).
+                if let Some(contact) = &request.contact {
+                    self.accounts.set_contact(account.id, contact).await?;
+                }
                 true
             }
             None => false,

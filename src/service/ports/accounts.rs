@@ -10,12 +10,16 @@ use crate::domain::{Account, Bucket, BucketTerms};
 pub trait Accounts: Send + Sync {
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError>;
 
-    /// Creates the account if new; sets its contact when one is given.
+    /// The account of `address`, created with `contact` if new; an existing account keeps
+    /// its contact (only the owner's signed requests change it, with `set_contact`).
     async fn upsert_account(
         &self,
         address: &str,
         contact: Option<&str>,
     ) -> Result<Account, StoreError>;
+
+    /// Replaces the account's contact: only after the owner's signature was verified.
+    async fn set_contact(&self, account_id: i64, contact: &str) -> Result<(), StoreError>;
 
     /// Records a delegate of the account; a proven delegate is never downgraded to claimed.
     async fn add_delegate(

@@ -100,7 +100,9 @@ pub trait Ledger: Send + Sync {
     ) -> Result<Posted, StoreError>;
 
     /// Adds a bucket at `price`, paid from the balance and active at once when
-    /// `rules::money::pays_now` says so (`signed` by the buyer), otherwise pending.
+    /// `rules::money::pays_now` says so (`signed` by the buyer), otherwise pending; an
+    /// unsigned purchase answers with the pending bucket `rules::money::pending_reused`
+    /// names instead of adding one.
     async fn buy_bucket(
         &self,
         account_id: i64,

@@ -23,6 +23,16 @@ pub fn pays_now(signed: bool, balance: i64, price: i64) -> bool {
     signed && balance >= price
 }
 
+/// The pending bucket an unsigned purchase answers with instead of adding one: a stranger's
+/// unsigned `/buy` may leave at most one pending bucket on an account, so it can not queue
+/// buckets for the owner's next deposit to pay. A signed purchase always adds its own.
+pub fn pending_reused(signed: bool, pending: &[PendingBucket]) -> Option<i64> {
+    if signed {
+        return None;
+    }
+    pending.iter().map(|bucket| bucket.bucket_id).min()
+}
+
 /// A pending bucket waiting for money, as locked by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PendingBucket {
@@ -103,6 +113,14 @@ mod tests {
         assert!(pays_now(true, 100, 100));
         assert!(!pays_now(true, 99, 100));
         assert!(!pays_now(false, 1_000, 100));
+    }
+
+    #[test]
+    fn an_unsigned_purchase_reuses_a_pending_bucket_and_a_signed_one_never_does() {
+        let queue = [pending(7, 10), pending(3, 10)];
+        assert_eq!(pending_reused(false, &queue), Some(3));
+        assert_eq!(pending_reused(false, &[]), None);
+        assert_eq!(pending_reused(true, &queue), None);
     }
 
     #[test]

@@ -31,16 +31,24 @@ impl Accounts for MemoryStore {
                 state.accounts.push(Account {
                     id: i as i64 + 1,
                     address: address.to_owned(),
-                    contact: String::new(),
+                    contact: contact.unwrap_or_default().to_owned(),
                 });
                 state.by_address.insert(address.to_owned(), i);
                 i
             }
         };
-        if let Some(contact) = contact {
-            state.accounts[index].contact = contact.to_owned();
-        }
         Ok(state.accounts[index].clone())
+    }
+
+    async fn set_contact(&self, account_id: i64, contact: &str) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        if let Some(account) = usize::try_from(account_id - 1)
+            .ok()
+            .and_then(|i| state.accounts.get_mut(i))
+        {
+            account.contact = contact.to_owned();
+        }
+        Ok(())
     }
 
     async fn add_delegate(

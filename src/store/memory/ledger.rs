@@ -43,16 +43,20 @@ impl State {
         });
     }
 
-    fn pay_pending(&mut self, account_id: i64, now: OffsetDateTime) -> Vec<Bucket> {
-        let pending: Vec<PendingBucket> = self
-            .buckets
+    /// The account's pending buckets, what the money rules choose among.
+    fn pending_of(&self, account_id: i64) -> Vec<PendingBucket> {
+        self.buckets
             .iter()
             .filter(|b| b.account_id == account_id && b.status == BucketStatus::Pending)
             .map(|b| PendingBucket {
                 bucket_id: b.id,
                 price_sats: b.price_sats,
             })
-            .collect();
+            .collect()
+    }
+
+    fn pay_pending(&mut self, account_id: i64, now: OffsetDateTime) -> Vec<Bucket> {
+        let pending = self.pending_of(account_id);
         let mut activated = Vec::new();
         for paid in money::pending_paid(self.balance_of(account_id), &pending) {
             self.record(
@@ -124,6 +128,13 @@ impl Ledger for MemoryStore {
         now: OffsetDateTime,
     ) -> Result<Bucket, StoreError> {
         let mut state = self.lock()?;
+        let pending = state.pending_of(account_id);
+        if let Some(reused) = money::pending_reused(signed, &pending) {
+            return state
+                .bucket_mut(reused)
+                .cloned()
+                .ok_or_else(|| StoreError::Internal(format!("no bucket {reused}")));
+        }
         let paid = money::pays_now(signed, state.balance_of(account_id), price);
         let id = state.new_bucket_id();
         if paid {

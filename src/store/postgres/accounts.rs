@@ -36,13 +36,26 @@ impl Accounts for PostgresStore {
         let row = client
             .query_one(
                 "INSERT INTO accounts (address, contact) VALUES ($1, COALESCE($2, '')) \
-                 ON CONFLICT (address) DO UPDATE SET contact = COALESCE($2, accounts.contact) \
+                 ON CONFLICT (address) DO UPDATE SET contact = accounts.contact \
                  RETURNING id, address, contact",
                 &[&address, &contact],
             )
             .await
             .map_err(db_error)?;
         Ok(account_from_row(&row))
+    }
+
+    #[tracing::instrument(name = "postgres.set_contact", skip_all)]
+    async fn set_contact(&self, account_id: i64, contact: &str) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE accounts SET contact = $2 WHERE id = $1",
+                &[&account_id, &contact],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(())
     }
 
     #[tracing::instrument(name = "postgres.add_delegate", skip_all)]

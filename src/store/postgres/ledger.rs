@@ -231,6 +231,29 @@ impl Ledger for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let balance = lock_balance(&tx, account_id).await?;
+        let pending: Vec<PendingBucket> = tx
+            .query(
+                "SELECT id, price_sats FROM buckets WHERE account_id = $1 AND status = 'pending'",
+                &[&account_id],
+            )
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| PendingBucket {
+                bucket_id: row.get(0),
+                price_sats: row.get(1),
+            })
+            .collect();
+        if let Some(reused) = money::pending_reused(signed, &pending) {
+            let row = tx
+                .query_one(
+                    &format!("SELECT {BUCKET_COLUMNS} FROM buckets WHERE id = $1"),
+                    &[&reused],
+                )
+                .await
+                .map_err(db_error)?;
+            return bucket_from_row(&row, 0);
+        }
         let paid = money::pays_now(signed, balance, price);
         let status = if paid { "active" } else { "pending" };
         let row = tx
