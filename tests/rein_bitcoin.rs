@@ -183,8 +183,15 @@ async fn node_refusals_are_bad_requests_and_node_trouble_is_unavailable(backend:
         let (status, body) = bitcoin(&server, &owner, &params).await;
         assert_error(status, &body, 400, "bad_request");
     }
-    // The node unreachable, slow, loading or refusing our credentials: 503.
-    for mode in [Mode::Hang, Mode::Warmup, Mode::Garbage] {
+    // The node unreachable, slow, loading, failing inside or refusing our credentials: 503
+    // (API.md v1.1: a node's own failure is never the client's 400).
+    for mode in [
+        Mode::Hang,
+        Mode::Warmup,
+        Mode::Garbage,
+        Mode::InternalError,
+        Mode::Unavailable,
+    ] {
         node.set_mode(mode);
         let (status, body) = bitcoin(
             &server,

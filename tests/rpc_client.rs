@@ -255,16 +255,18 @@ async fn decodable_transaction_yields_its_txid() -> Result<(), RpcError> {
 }
 
 #[tokio::test]
-async fn unknown_method_is_a_node_error() {
+async fn unknown_method_is_a_node_failure_not_a_refusal() {
+    // JSON-RPC's own codes (-32xxx) say the node or the link failed (API.md v1.1: 503).
     let (_node, rpc) = started_node().await;
     let outcome = rpc.call("getnothing", json!([])).await;
     assert_eq!(
         outcome,
-        Err(RpcError::Node {
+        Err(RpcError::NodeFailure {
             code: -32601,
             message: "Method not found".to_owned()
         })
     );
+    assert!(outcome.unwrap_err().is_unavailable());
 }
 
 #[tokio::test]

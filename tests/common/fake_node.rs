@@ -24,6 +24,10 @@ pub enum Mode {
     Hang,
     /// Answers 200 with a body that is not JSON.
     Garbage,
+    /// Every call fails inside the node: HTTP 500 with JSON-RPC's internal error (-32603).
+    InternalError,
+    /// An HTTP 503 with an empty body, as a proxy in front of a sick node answers.
+    Unavailable,
 }
 
 struct State {
@@ -227,6 +231,8 @@ async fn respond(shared: &Shared, request: &Request) -> (u16, String) {
             return (500, String::new());
         }
         Mode::Garbage => return (200, "<html><body>not JSON-RPC</body></html>".to_owned()),
+        Mode::InternalError => return error_answer(500, &id, -32603, "Internal error"),
+        Mode::Unavailable => return (503, String::new()),
     }
 
     let state = lock(&shared.state);

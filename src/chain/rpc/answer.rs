@@ -12,6 +12,11 @@ pub(super) const REQUEST_ID: &str = "causeway";
 /// Bitcoin Core's RPC_IN_WARMUP: the node is up but still loading, so the same call will work later.
 const RPC_IN_WARMUP: i64 = -28;
 
+/// JSON-RPC's own error codes (parse error, invalid request, method not found, invalid
+/// params, internal error, and the implementation's server errors): the node or our link to
+/// it failed, whatever the caller asked.
+const JSON_RPC_ERRORS: std::ops::RangeInclusive<i64> = -32768..=-32000;
+
 /// Why a call to the node did not produce a usable result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RpcError {
@@ -23,6 +28,10 @@ pub enum RpcError {
     NotReady(String),
     #[error("bitcoin node error {code}: {message}")]
     Node { code: i64, message: String },
+    /// The node failed on its side (a JSON-RPC protocol or internal error), not a refusal
+    /// of what the caller asked.
+    #[error("bitcoin node failed ({code}): {message}")]
+    NodeFailure { code: i64, message: String },
     #[error("malformed answer from bitcoin node: {0}")]
     Malformed(String),
 }
@@ -35,6 +44,7 @@ impl RpcError {
             RpcError::Unreachable(_)
             | RpcError::Unauthorized
             | RpcError::NotReady(_)
+            | RpcError::NodeFailure { .. }
             | RpcError::Malformed(_) => true,
             RpcError::Node { .. } => false,
         }
@@ -83,6 +93,10 @@ fn node_error(error: Value) -> RpcError {
     }
     match serde_json::from_value::<ErrorObject>(error) {
         Ok(e) if e.code == RPC_IN_WARMUP => RpcError::NotReady(e.message),
+        Ok(e) if JSON_RPC_ERRORS.contains(&e.code) => RpcError::NodeFailure {
+            code: e.code,
+            message: e.message,
+        },
         Ok(e) => RpcError::Node {
             code: e.code,
             message: e.message,
@@ -121,11 +135,24 @@ mod tests {
         let not_found = br#"{"result":null,"error":{"code":-32601,"message":"Method not found"},"id":"causeway"}"#;
         assert_eq!(
             parse_answer(StatusCode::NOT_FOUND, not_found),
-            Err(RpcError::Node {
+            Err(RpcError::NodeFailure {
                 code: -32601,
                 message: "Method not found".to_owned()
             })
         );
+        let refused =
+            br#"{"result":null,"error":{"code":-5,"message":"Block not found"},"id":"causeway"}"#;
+        assert_eq!(
+            parse_answer(StatusCode::INTERNAL_SERVER_ERROR, refused),
+            Err(RpcError::Node {
+                code: -5,
+                message: "Block not found".to_owned()
+            })
+        );
+        let internal = br#"{"result":null,"error":{"code":-32603,"message":"Internal error"},"id":"causeway"}"#;
+        assert!(parse_answer(StatusCode::INTERNAL_SERVER_ERROR, internal)
+            .unwrap_err()
+            .is_unavailable());
         let ok = br#"{"result":42,"error":null,"id":"causeway"}"#;
         assert_eq!(parse_answer(StatusCode::OK, ok), Ok(json!(42)));
         let null_result = br#"{"result":null,"error":null,"id":"causeway"}"#;
