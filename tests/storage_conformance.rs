@@ -29,6 +29,7 @@ conformance!(
     bandwidth_exhausted_keeps_data,
     etag_answers_304_without_charging,
     head_is_answered_like_get_and_never_charged,
+    form_bodies_that_are_not_utf8_are_refused_and_nothing_is_stored,
     free_buckets_stop_at_the_limit,
     wrong_signature_nonce_and_signer_are_refused,
     hostile_input_gets_clear_4xx,
@@ -617,6 +618,39 @@ async fn head_is_answered_like_get_and_never_charged(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+async fn form_bodies_that_are_not_utf8_are_refused_and_nothing_is_stored(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    // Signed over the value as the form parser would have read it (U+FFFD for %FF), so
+    // only the strict decoding stands between this request and a silently changed value.
+    let address = owner.address.as_str();
+    let signature = owner.sign(&format!("bad\u{fffd}{address}{nonce}"));
+    let body = format!(
+        "key=bad&value=%FF&address={address}&nonce={nonce}&signature={}",
+        signature
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+    );
+    let response = server
+        .http
+        .post(format!("{}/put", server.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_error(status, &answer, 400, "bad_request");
+    let (status, body) = server.get_query("/get", &[("key", "bad")]).await;
+    assert_error(status, &body, 404, "not_found");
+    // The same nonce still signs a well-formed request: the refusal cost the client nothing.
+    assert_eq!(server.put(&owner, "good", "caf\u{e9}", &nonce).await.0, 201);
 }
 
 async fn free_buckets_stop_at_the_limit(backend: Backend) {

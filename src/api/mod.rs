@@ -13,6 +13,7 @@ mod payments;
 mod rein;
 mod rein_answers;
 mod storage;
+mod strict_form;
 mod tags;
 
 use poem::{Endpoint, EndpointExt, Route};
@@ -69,6 +70,7 @@ pub fn public_routes(service: Service) -> impl Endpoint {
         .at("/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
+        .around(strict_form::refuse_invalid_utf8)
         .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
         .around(head::mark_head)
         .catch_all_error(error::contract_error)
