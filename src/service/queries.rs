@@ -138,6 +138,13 @@ impl Plan {
     }
 }
 
+/// Each id once, in the order first given: a repeated id would run the same search again
+/// and hold its documents twice (a stranger's cheap amplification).
+fn distinct(ids: &[String]) -> impl Iterator<Item = &String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter().filter(move |id| seen.insert(id.as_str()))
+}
+
 /// The searches that answer `kind` on the given network.
 pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
     let net = Some(testnet);
@@ -161,15 +168,13 @@ pub fn plan(kind: &QueryKind, testnet: bool) -> Plan {
             Plan::One(search(None, net, &[("Mediator public key", mediator)]))
         }
         QueryKind::ByJobId { job_ids } => Plan::PerId(
-            job_ids
-                .iter()
+            distinct(job_ids)
                 .map(|id| search(None, net, &[("Job ID", id)]))
                 .collect(),
         ),
         // Either network: a dispute concerns the job wherever it was posted.
         QueryKind::Dispute { job_ids } => Plan::Dispute(
-            job_ids
-                .iter()
+            distinct(job_ids)
                 .map(|id| {
                     (
                         search(Some("Rein Delivery"), None, &[("Job ID", id)]),
@@ -290,4 +295,51 @@ fn oldest_first(mut found: Vec<FoundDoc>, limit: i64) -> Vec<FoundDoc> {
     found.dedup_by_key(|doc| doc.seq);
     found.truncate(usize::try_from(limit).unwrap_or(0));
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    fn job_ids_searched(plan: &Plan) -> Vec<String> {
+        plan.searches()
+            .iter()
+            .filter_map(|query| {
+                query
+                    .fields
+                    .iter()
+                    .find(|(name, _)| name == "Job ID")
+                    .map(|(_, value)| value.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeated_job_ids_run_one_search_each_in_first_seen_order() {
+        let repeated = ids(&["x", "y", "x", "x", "z", "y"]);
+        let by_id = plan(
+            &QueryKind::ByJobId {
+                job_ids: repeated.clone(),
+            },
+            false,
+        );
+        assert_eq!(job_ids_searched(&by_id), ids(&["x", "y", "z"]));
+        // A dispute searches deliveries and offers once per distinct id.
+        let dispute = plan(&QueryKind::Dispute { job_ids: repeated }, false);
+        assert_eq!(
+            job_ids_searched(&dispute),
+            ids(&["x", "x", "y", "y", "z", "z"])
+        );
+        let hundred_of_one = plan(
+            &QueryKind::ByJobId {
+                job_ids: vec!["x".to_owned(); MAX_JOB_IDS],
+            },
+            false,
+        );
+        assert_eq!(hundred_of_one.searches().len(), 1);
+    }
 }
