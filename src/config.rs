@@ -171,7 +171,7 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
     pub mail_max_attempts: i32,
 
-    /// Storage capacity this deployment sells, in bytes (reported by /status).
+    /// Storage capacity this deployment sells, in bytes: buckets beyond it answer 507.
     #[arg(
         long,
         env = "CAUSEWAY_CAPACITY_BYTES",

@@ -21,6 +21,45 @@ async fn two_replicas() -> (TestServer, TestServer) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_never_oversell_the_capacity() {
+    let real = RealBackends::fresh().await;
+    let mut config = test_config();
+    real.apply(&mut config);
+    config.capacity_bytes = 5 * config.bucket_bytes;
+    let a = TestServer::from_config(config.clone(), Some(real.clone())).await;
+    let b = TestServer::from_config(config.clone(), Some(real.clone())).await;
+    let accounts: Vec<_> = (0..24).map(|_| p2pkh()).collect();
+    let requests = accounts.iter().enumerate().map(|(i, owner)| {
+        let replica = if i % 2 == 0 { &a } else { &b };
+        async move {
+            replica
+                .get_query("/request", &[("owner", owner.address.as_str())])
+                .await
+        }
+    });
+    let answers = join_all(requests).await;
+    let granted = answers
+        .iter()
+        .filter(|(status, body)| *status == 200 && body["result"] == "success")
+        .count();
+    assert_eq!(granted, 5, "{answers:?}");
+    assert!(answers
+        .iter()
+        .all(|(status, body)| *status == 200 || (*status == 507 && body["code"] == "server_full")));
+    let sold: i64 = real
+        .sql()
+        .await
+        .query_one(
+            "SELECT COALESCE(sum(bytes_total), 0)::BIGINT FROM buckets",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(sold, config.capacity_bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonce_issued_by_one_replica_is_accepted_by_another() {
     let (a, b) = two_replicas().await;
     let owner = p2pkh();

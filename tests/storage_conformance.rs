@@ -29,6 +29,7 @@ conformance!(
     bandwidth_exhausted_keeps_data,
     etag_answers_304_without_charging,
     head_is_answered_like_get_and_never_charged,
+    capacity_is_never_oversold_to_concurrent_strangers,
     form_bodies_that_are_not_utf8_are_refused_and_nothing_is_stored,
     free_buckets_stop_at_the_limit,
     wrong_signature_nonce_and_signer_are_refused,
@@ -653,6 +654,35 @@ async fn form_bodies_that_are_not_utf8_are_refused_and_nothing_is_stored(backend
     assert_eq!(server.put(&owner, "good", "caf\u{e9}", &nonce).await.0, 201);
 }
 
+async fn capacity_is_never_oversold_to_concurrent_strangers(backend: Backend) {
+    // Room for three buckets.
+    let server = TestServer::with(backend, |c| c.capacity_bytes = 3 * c.bucket_bytes).await;
+    let strangers: Vec<_> = (0..12).map(|_| p2pkh()).collect();
+    let server = &server;
+    let requests = strangers.iter().map(|s| async move {
+        server
+            .get_query(
+                "/request",
+                &[("owner", s.address.as_str()), ("contact", "x@example.org")],
+            )
+            .await
+    });
+    let answers = join_all(requests).await;
+    let granted = answers
+        .iter()
+        .filter(|(status, body)| *status == 200 && body["result"] == "success")
+        .count();
+    assert_eq!(granted, 3, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+        assert_error(*status, body, 507, "server_full");
+    }
+    // Nor is a bucket sold once the capacity is taken.
+    let (status, body) = server
+        .get_query("/buy", &[("address", strangers[0].address.as_str())])
+        .await;
+    assert_error(status, &body, 507, "server_full");
+}
+
 async fn free_buckets_stop_at_the_limit(backend: Backend) {
     let server = TestServer::with(backend, |c| c.free_buckets = 4).await;
     let owner = p2pkh();
@@ -863,7 +893,9 @@ async fn value_with_nul_and_unicode_round_trips(backend: Backend) {
 async fn service_information_endpoints_answer(backend: Backend) {
     let server = TestServer::with(backend, |c| {
         c.price_sats = 1234;
-        c.capacity_bytes = 1000;
+        // Room for exactly the one free bucket the owner gets (API.md v1.1: capacity is
+        // enforced, so it must hold at least that).
+        c.capacity_bytes = c.bucket_bytes;
     })
     .await;
     let (status, body) = server.get("/price").await;
@@ -895,7 +927,7 @@ async fn service_information_endpoints_answer(backend: Backend) {
     let (status, body) = server.get("/status").await;
     assert_eq!(status, 200);
     assert_eq!(body["stored"], 5);
-    assert_eq!(body["free"], 995);
+    assert_eq!(body["free"], 1_048_576 - 5);
     assert_eq!(body["price"], 1234);
     assert!(body["uptime"].is_u64());
     let (status, body) = server.get("/openapi.json").await;

@@ -68,6 +68,9 @@ pub enum ApiError {
     /// `payments_disabled`: no deposit key is configured.
     #[oai(status = 501)]
     NotImplemented(Json<ErrorBody>),
+    /// `server_full`: the deployment has sold all of its `capacity_bytes`.
+    #[oai(status = 507)]
+    InsufficientStorage(Json<ErrorBody>),
     /// `internal`: a bug; the request may be retried.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -115,6 +118,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::PaymentRequired(body("insufficient_funds"))
             }
             ServiceError::PaymentsDisabled => ApiError::NotImplemented(body("payments_disabled")),
+            ServiceError::ServerFull => ApiError::InsufficientStorage(body("server_full")),
             ServiceError::Unavailable(why) => {
                 tracing::warn!(error = %why, "backing service unavailable");
                 ApiError::Unavailable(body("unavailable"))

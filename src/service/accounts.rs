@@ -9,6 +9,7 @@ const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::error::ServiceError;
 use super::handle::Service;
+use super::ports::Grant;
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;
@@ -93,15 +94,21 @@ impl Service {
             self.accounts.set_contact(account.id, contact).await?;
         }
         let granted = if self.config.free_buckets > 0 {
-            self.accounts
+            match self
+                .accounts
                 .grant_free_bucket(
                     account.id,
                     self.config.free_buckets,
                     self.free_bucket_terms(),
+                    self.config.capacity_bytes,
                     self.clock.now(),
                 )
                 .await?
-                .is_some()
+            {
+                Grant::Granted(_) => true,
+                Grant::LimitReached => false,
+                Grant::ServerFull => return Err(ServiceError::ServerFull),
+            }
         } else {
             false
         };

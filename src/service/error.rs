@@ -36,6 +36,8 @@ pub enum ServiceError {
     BucketExpired { payment: PaymentHint },
     #[error("The balance does not cover this; deposit first.")]
     InsufficientFunds { balance: i64 },
+    #[error("This server has sold all of its storage capacity.")]
+    ServerFull,
     #[error("Payments are not configured on this server.")]
     PaymentsDisabled,
     #[error("A backing service is unavailable; nothing was changed. Retry shortly.")]

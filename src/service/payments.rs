@@ -4,7 +4,7 @@ use time::Duration;
 
 use super::error::{PaymentHint, ServiceError};
 use super::handle::Service;
-use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted};
+use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted, Purchase};
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;
@@ -146,16 +146,21 @@ impl Service {
             None => false,
         };
         let price = self.price_sats();
-        let bucket = self
+        let bucket = match self
             .ledger
             .buy_bucket(
                 account.id,
                 self.paid_bucket_terms(),
                 price,
                 signed,
+                self.config.capacity_bytes,
                 self.clock.now(),
             )
-            .await?;
+            .await?
+        {
+            Purchase::Bucket(bucket) => bucket,
+            Purchase::ServerFull => return Err(ServiceError::ServerFull),
+        };
         let deposit_address = self.deposit_address(&account).await?;
         let buckets = self.accounts.buckets(account.id).await?;
         Ok(BuyOutcome {

@@ -6,6 +6,16 @@ use time::OffsetDateTime;
 use super::store_error::StoreError;
 use crate::domain::{Account, Bucket, BucketTerms};
 
+/// What a free-bucket request came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    Granted(Bucket),
+    /// The account holds as many free buckets as it may.
+    LimitReached,
+    /// The deployment has sold all of its capacity.
+    ServerFull,
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError>;
@@ -37,14 +47,16 @@ pub trait Accounts: Send + Sync {
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError>;
 
     /// Adds an active free bucket if `rules::free_buckets::may_grant` allows it for the
-    /// free buckets the account holds, counted under its lock.
+    /// free buckets the account holds (counted under its lock) and `rules::capacity::may_add`
+    /// for the deployment's `capacity` (counted under the capacity lock).
     async fn grant_free_bucket(
         &self,
         account_id: i64,
         limit: i64,
         terms: BucketTerms,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Option<Bucket>, StoreError>;
+    ) -> Result<Grant, StoreError>;
 
     /// Adds metered transfer to a bucket's folded total.
     async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError>;

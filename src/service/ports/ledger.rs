@@ -63,6 +63,15 @@ pub enum Posted {
     Insufficient { balance: i64 },
 }
 
+/// What a purchase came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purchase {
+    /// The bucket bought, or the pending one an unsigned purchase answers with.
+    Bucket(Bucket),
+    /// The deployment has sold all of its capacity.
+    ServerFull,
+}
+
 /// What a node's report of coins received at a deposit address did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DepositOutcome {
@@ -103,14 +112,16 @@ pub trait Ledger: Send + Sync {
     /// `rules::money::pays_now` says so (`signed` by the buyer), otherwise pending; an
     /// unsigned purchase answers with the pending bucket `rules::money::pending_reused`
     /// names instead of adding one.
+    /// A new bucket also needs `rules::capacity::may_add` for the deployment's `capacity`.
     async fn buy_bucket(
         &self,
         account_id: i64,
         terms: BucketTerms,
         price: i64,
         signed: bool,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Bucket, StoreError>;
+    ) -> Result<Purchase, StoreError>;
 
     /// Credits, once, what `rules::money::credit_deposit` makes of the node's report for
     /// `address`, and pays pending buckets; a decrease is reported, never debited.

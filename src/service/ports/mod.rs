@@ -16,11 +16,11 @@ mod store_error;
 
 use std::sync::Arc;
 
-pub use accounts::Accounts;
+pub use accounts::{Accounts, Grant};
 pub use cache::{Cache, CacheError};
 pub use documents::{DocQuery, Documents, FoundDoc, Searchable};
 pub use health::{Health, PoolStatus};
-pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted};
+pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, Purchase};
 pub use lifecycle::{
     DueBucket, DuePair, ExpiredBucket, ExpiryPolicy, ExpiryReport, Lifecycle, LiveRoom, Mail,
     MailAttempt, OutboxMail,

@@ -3,6 +3,7 @@
 //! on its own, so PostgreSQL and memory can not drift apart.
 
 pub mod bandwidth;
+pub mod capacity;
 pub mod delegate;
 pub mod expiry;
 pub mod free_buckets;

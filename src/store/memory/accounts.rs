@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use super::MemoryStore;
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
-use crate::service::ports::{Accounts, StoreError};
-use crate::service::rules::free_buckets;
+use crate::service::ports::{Accounts, Grant, StoreError};
+use crate::service::rules::{capacity, free_buckets};
 
 #[async_trait]
 impl Accounts for MemoryStore {
@@ -96,8 +96,9 @@ impl Accounts for MemoryStore {
         account_id: i64,
         limit: i64,
         terms: BucketTerms,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Option<Bucket>, StoreError> {
+    ) -> Result<Grant, StoreError> {
         let mut state = self.lock()?;
         let held = state
             .buckets
@@ -105,7 +106,10 @@ impl Accounts for MemoryStore {
             .filter(|b| b.account_id == account_id && b.free)
             .count() as i64;
         if !free_buckets::may_grant(held, limit) {
-            return Ok(None);
+            return Ok(Grant::LimitReached);
+        }
+        if !capacity::may_add(state.committed_bytes(), terms.bytes_total, capacity) {
+            return Ok(Grant::ServerFull);
         }
         let bucket = Bucket {
             id: state.new_bucket_id(),
@@ -121,7 +125,7 @@ impl Accounts for MemoryStore {
             price_sats: 0,
         };
         state.buckets.push(bucket.clone());
-        Ok(Some(bucket))
+        Ok(Grant::Granted(bucket))
     }
 
     async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError> {

@@ -6,7 +6,10 @@ use time::OffsetDateTime;
 use super::state::{LedgerRow, State};
 use super::MemoryStore;
 use crate::domain::{Bucket, BucketStatus, BucketTerms};
-use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::ports::{
+    DepositOutcome, Entry, Ledger, LedgerEntry, Posted, Purchase, StoreError,
+};
+use crate::service::rules::capacity;
 use crate::service::rules::money::{self, PendingBucket};
 
 impl State {
@@ -125,15 +128,20 @@ impl Ledger for MemoryStore {
         terms: BucketTerms,
         price: i64,
         signed: bool,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Bucket, StoreError> {
+    ) -> Result<Purchase, StoreError> {
         let mut state = self.lock()?;
         let pending = state.pending_of(account_id);
         if let Some(reused) = money::pending_reused(signed, &pending) {
             return state
                 .bucket_mut(reused)
                 .cloned()
+                .map(Purchase::Bucket)
                 .ok_or_else(|| StoreError::Internal(format!("no bucket {reused}")));
+        }
+        if !capacity::may_add(state.committed_bytes(), terms.bytes_total, capacity) {
+            return Ok(Purchase::ServerFull);
         }
         let paid = money::pays_now(signed, state.balance_of(account_id), price);
         let id = state.new_bucket_id();
@@ -158,7 +166,7 @@ impl Ledger for MemoryStore {
             price_sats: price,
         };
         state.buckets.push(bucket.clone());
-        Ok(bucket)
+        Ok(Purchase::Bucket(bucket))
     }
 
     async fn record_deposit(

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use time::OffsetDateTime;
 
-use crate::domain::{Account, Bucket};
+use crate::domain::{Account, Bucket, BucketStatus};
 use crate::rein::ReinDocument;
 use crate::service::ports::{LedgerEntry, LiveRoom, OutboxMail};
 
@@ -73,6 +73,15 @@ impl State {
         if let Some(bucket) = self.bucket_mut(bucket_id) {
             bucket.bytes_used += delta;
         }
+    }
+
+    /// Bytes of every live bucket, active or pending: what the capacity rule counts.
+    pub(super) fn committed_bytes(&self) -> i64 {
+        self.buckets
+            .iter()
+            .filter(|b| matches!(b.status, BucketStatus::Active | BucketStatus::Pending))
+            .map(|b| b.bytes_total)
+            .sum()
     }
 
     pub(super) fn new_bucket_id(&self) -> i64 {

@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::buckets::lock_capacity;
 use super::errors::db_error;
 use super::rows::{account_from_row, bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::domain::{Account, Bucket, BucketTerms};
-use crate::service::ports::{Accounts, StoreError};
-use crate::service::rules::free_buckets;
+use crate::service::ports::{Accounts, Grant, StoreError};
+use crate::service::rules::{capacity, free_buckets};
 
 #[async_trait]
 impl Accounts for PostgresStore {
@@ -117,8 +118,9 @@ impl Accounts for PostgresStore {
         account_id: i64,
         limit: i64,
         terms: BucketTerms,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Option<Bucket>, StoreError> {
+    ) -> Result<Grant, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         // The account row lock serializes concurrent grants, so the limit holds under races.
@@ -137,7 +139,11 @@ impl Accounts for PostgresStore {
             .map_err(db_error)?
             .get(0);
         if !free_buckets::may_grant(held, limit) {
-            return Ok(None);
+            return Ok(Grant::LimitReached);
+        }
+        let committed = lock_capacity(&tx).await.map_err(db_error)?;
+        if !capacity::may_add(committed, terms.bytes_total, capacity) {
+            return Ok(Grant::ServerFull);
         }
         let row = tx
             .query_one(
@@ -158,7 +164,7 @@ impl Accounts for PostgresStore {
             .map_err(db_error)?;
         let bucket = bucket_from_row(&row, 0)?;
         tx.commit().await.map_err(db_error)?;
-        Ok(Some(bucket))
+        Ok(Grant::Granted(bucket))
     }
 
     #[tracing::instrument(name = "postgres.add_transfer", skip_all)]

@@ -74,3 +74,29 @@ pub(super) async fn release(
     .await?;
     Ok(())
 }
+
+/// Any fixed number; paired with the schema's hash like the expiry lock.
+const CAPACITY_LOCK: i32 = 0x6361_7061;
+
+/// Takes the deployment's capacity lock for the rest of the transaction (every replica's
+/// grants and sales queue on it, so two can never both take the last bytes) and reads the
+/// bytes committed to live buckets, active or pending.
+pub(super) async fn lock_capacity(tx: &Transaction<'_>) -> Result<i64, tokio_postgres::Error> {
+    tx.execute(
+        &tx.prepare_cached("SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))")
+            .await?,
+        &[&CAPACITY_LOCK],
+    )
+    .await?;
+    let row = tx
+        .query_one(
+            &tx.prepare_cached(
+                "SELECT COALESCE(sum(bytes_total), 0)::BIGINT FROM buckets \
+                 WHERE status IN ('active', 'pending')",
+            )
+            .await?,
+            &[],
+        )
+        .await?;
+    Ok(row.get(0))
+}

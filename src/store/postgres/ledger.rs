@@ -6,11 +6,15 @@ use async_trait::async_trait;
 use deadpool_postgres::Transaction;
 use time::OffsetDateTime;
 
+use super::buckets::lock_capacity;
 use super::errors::db_error;
 use super::rows::{bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::domain::{Bucket, BucketTerms};
-use crate::service::ports::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, StoreError};
+use crate::service::ports::{
+    DepositOutcome, Entry, Ledger, LedgerEntry, Posted, Purchase, StoreError,
+};
+use crate::service::rules::capacity;
 use crate::service::rules::money::{self, PendingBucket};
 
 /// A ledger row about to be written.
@@ -226,8 +230,9 @@ impl Ledger for PostgresStore {
         terms: BucketTerms,
         price: i64,
         signed: bool,
+        capacity: i64,
         now: OffsetDateTime,
-    ) -> Result<Bucket, StoreError> {
+    ) -> Result<Purchase, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let balance = lock_balance(&tx, account_id).await?;
@@ -252,7 +257,11 @@ impl Ledger for PostgresStore {
                 )
                 .await
                 .map_err(db_error)?;
-            return bucket_from_row(&row, 0);
+            return Ok(Purchase::Bucket(bucket_from_row(&row, 0)?));
+        }
+        let committed = lock_capacity(&tx).await.map_err(db_error)?;
+        if !capacity::may_add(committed, terms.bytes_total, capacity) {
+            return Ok(Purchase::ServerFull);
         }
         let paid = money::pays_now(signed, balance, price);
         let status = if paid { "active" } else { "pending" };
@@ -294,7 +303,7 @@ impl Ledger for PostgresStore {
             .await?;
         }
         tx.commit().await.map_err(db_error)?;
-        Ok(bucket)
+        Ok(Purchase::Bucket(bucket))
     }
 
     #[tracing::instrument(name = "postgres.record_deposit", skip_all)]
