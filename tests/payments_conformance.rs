@@ -24,6 +24,7 @@ conformance!(
     bad_input_to_payment_endpoints_gets_the_contract_errors,
     a_strangers_unsigned_buys_leave_one_pending_bucket,
     a_strangers_unsigned_requests_never_change_the_contact,
+    a_replayed_registration_never_undoes_a_later_contact_change,
 );
 
 async fn paid_server(backend: Backend) -> TestServer {
@@ -554,4 +555,57 @@ async fn a_strangers_unsigned_requests_never_change_the_contact(backend: Backend
         .map(|m| m.recipient)
         .collect();
     assert_eq!(recipients, ["test@example.org"]);
+}
+
+async fn register(
+    server: &TestServer,
+    owner: &causeway::auth::Signer,
+    contact: &str,
+    signature: &str,
+) -> u16 {
+    let (status, body) = server
+        .get_query(
+            "/address",
+            &[
+                ("contact", contact),
+                ("address", owner.address.as_str()),
+                ("signature", signature),
+            ],
+        )
+        .await;
+    assert!(body["address"].is_string() || status != 200, "{body}");
+    status
+}
+
+async fn a_replayed_registration_never_undoes_a_later_contact_change(backend: Backend) {
+    let server = paid_server(backend).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let old = owner.sign(&format!("old@example.org{}", owner.address));
+    assert_eq!(
+        register(&server, &owner, "old@example.org", &old).await,
+        200
+    );
+    let new = owner.sign(&format!("new@example.org{}", owner.address));
+    assert_eq!(
+        register(&server, &owner, "new@example.org", &new).await,
+        200
+    );
+    // Whoever kept the old signed registration replays it: answered, but nothing changes.
+    assert_eq!(
+        register(&server, &owner, "old@example.org", &old).await,
+        200
+    );
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
+    server.clock.advance(time::Duration::days(31));
+    server.service.expire_buckets().await.unwrap();
+    server.service.send_mail().await.unwrap();
+    let recipients: Vec<String> = server
+        .mails
+        .sent()
+        .into_iter()
+        .map(|m| m.recipient)
+        .collect();
+    assert_eq!(recipients, ["new@example.org"]);
 }

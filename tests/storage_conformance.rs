@@ -30,6 +30,8 @@ conformance!(
     etag_answers_304_without_charging,
     head_is_answered_like_get_and_never_charged,
     capacity_is_never_oversold_to_concurrent_strangers,
+    a_later_proof_revokes_the_earlier_delegate_and_a_replay_never_restores_it,
+    a_superseded_enrollment_never_proves_again,
     form_bodies_that_are_not_utf8_are_refused_and_nothing_is_stored,
     free_buckets_stop_at_the_limit,
     wrong_signature_nonce_and_signer_are_refused,
@@ -940,4 +942,122 @@ async fn service_information_endpoints_answer(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(docs.status(), 200);
+}
+
+async fn signed_request(
+    server: &TestServer,
+    owner: &causeway::auth::Signer,
+    delegate: &causeway::auth::Signer,
+) -> (String, (u16, serde_json::Value)) {
+    let (o, d, c) = (
+        owner.address.as_str(),
+        delegate.address.as_str(),
+        "me@example.org",
+    );
+    let signature = owner.sign(&format!("{o}{d}{c}"));
+    let answer = replay_request(server, owner, delegate, &signature).await;
+    (signature, answer)
+}
+
+async fn replay_request(
+    server: &TestServer,
+    owner: &causeway::auth::Signer,
+    delegate: &causeway::auth::Signer,
+    signature: &str,
+) -> (u16, serde_json::Value) {
+    server
+        .get_query(
+            "/request",
+            &[
+                ("owner", owner.address.as_str()),
+                ("delegate", delegate.address.as_str()),
+                ("contact", "me@example.org"),
+                ("signature", signature),
+            ],
+        )
+        .await
+}
+
+async fn delegate_put(
+    server: &TestServer,
+    owner: &causeway::auth::Signer,
+    delegate: &causeway::auth::Signer,
+    key: &str,
+    value: &str,
+) -> (u16, serde_json::Value) {
+    let nonce = server.nonce(owner).await;
+    let body = rein_put_json(owner, delegate, key, value, &nonce);
+    server.post_json("/put", &body).await
+}
+
+async fn a_later_proof_revokes_the_earlier_delegate_and_a_replay_never_restores_it(
+    backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
+    let (owner, first, second) = (p2pkh(), p2pkh(), p2pkh());
+    let (old_signature, (status, _)) = signed_request(&server, &owner, &first).await;
+    assert_eq!(status, 200);
+    assert_eq!(delegate_put(&server, &owner, &first, "a", "v").await.0, 201);
+    // The owner names another delegate: the first is revoked at once.
+    let (_, (status, _)) = signed_request(&server, &owner, &second).await;
+    assert_eq!(status, 200);
+    let (status, body) = delegate_put(&server, &owner, &first, "b", "v").await;
+    assert_error(status, &body, 403, "not_authorized");
+    assert_eq!(
+        delegate_put(&server, &owner, &second, "b", "v").await.0,
+        201
+    );
+    // The revoked delegate (or anyone holding the old signed /request) replays it: the
+    // answer is the usual one, and nothing changes.
+    let (status, _) = replay_request(&server, &owner, &first, &old_signature).await;
+    assert_eq!(status, 200);
+    let (status, body) = delegate_put(&server, &owner, &first, "c", "v").await;
+    assert_error(status, &body, 403, "not_authorized");
+    assert_eq!(
+        delegate_put(&server, &owner, &second, "c", "v").await.0,
+        201
+    );
+}
+
+async fn a_superseded_enrollment_never_proves_again(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (owner, first, second) = (p2pkh(), p2pkh(), p2pkh());
+    server.enroll(&owner).await;
+    // The Rein client's flow: the delegate puts the owner-signed enrollment first.
+    let old_enrollment = enrollment(&owner, &first);
+    let (status, body) = delegate_put(&server, &owner, &first, "enroll", &old_enrollment).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        delegate_put(&server, &owner, &first, "job", "v").await.0,
+        201
+    );
+    // A newer proof names another delegate.
+    let (_, (status, _)) = signed_request(&server, &owner, &second).await;
+    assert_eq!(status, 200);
+    // The old enrollment, put again under any key or re-wrapped, proves nothing now.
+    for (key, value) in [
+        ("enroll-again", old_enrollment.clone()),
+        ("enroll-padded", format!("\n{old_enrollment}\n\n")),
+        ("enroll-crlf", old_enrollment.replace('\n', "\r\n")),
+    ] {
+        let (status, body) = delegate_put(&server, &owner, &first, key, &value).await;
+        assert_error(status, &body, 403, "not_authorized");
+    }
+    let (status, body) = delegate_put(&server, &owner, &first, "job2", "v").await;
+    assert_error(status, &body, 403, "not_authorized");
+    // The owner may store its old enrollment again; that restores nobody.
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(
+        server
+            .put(&owner, "enroll", &old_enrollment, &nonce)
+            .await
+            .0,
+        201
+    );
+    let (status, body) = delegate_put(&server, &owner, &first, "job3", "v").await;
+    assert_error(status, &body, 403, "not_authorized");
+    assert_eq!(
+        delegate_put(&server, &owner, &second, "job3", "v").await.0,
+        201
+    );
 }

@@ -1,6 +1,7 @@
 //! Account identities: address validation and Bitcoin signed-message verification.
 
 pub mod address;
+mod message_id;
 pub mod signature;
 // Private keys have no business in the server binary; tests and benches get the signer through
 // the self dev-dependency in Cargo.toml.
@@ -8,6 +9,7 @@ pub mod signature;
 pub mod test_signer;
 
 pub use address::{Address, AddressError, AddressKind, Net};
+pub use message_id::message_id;
 pub use signature::{
     signed_message_digest, verify_signed_message, HeaderClass, Signature, SignatureError,
     VerifyError,

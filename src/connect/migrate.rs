@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003_lifecycle.sql")),
     (4, include_str!("../../migrations/0004_documents.sql")),
     (5, include_str!("../../migrations/0005_mail_lease.sql")),
+    (6, include_str!("../../migrations/0006_one_delegate.sql")),
 ];
 
 /// Any fixed number, shared by every replica of every version of Causeway.

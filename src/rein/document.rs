@@ -17,7 +17,7 @@
 // as it appears (the Rein client verifies without unescaping), so escaped lines stay verbatim
 // in the outer document; `embedded_text` unescapes them only to get at the inner document.
 
-use crate::auth::{verify_signed_message, Address, Net, Signature};
+use crate::auth::{message_id, verify_signed_message, Address, Net, Signature};
 
 const BEGIN_MESSAGE: &str = "-----BEGIN BITCOIN SIGNED MESSAGE-----";
 const BEGIN_SIGNATURE: &str = "-----BEGIN SIGNATURE-----";
@@ -48,6 +48,9 @@ pub struct ReinDocument {
     pub signer: Option<String>,
     /// Whether the armour's signature by `signer` over the document verifies.
     pub signature_valid: bool,
+    /// `auth::message_id` of the signer and the signed lines: the same for every encoding
+    /// of the document's signature. `None` for text without complete armour.
+    pub signed_id: Option<[u8; 32]>,
 }
 
 impl ReinDocument {
@@ -159,6 +162,7 @@ pub fn parse(text: &str, accepted: &[Net]) -> Option<ReinDocument> {
         return Some(ReinDocument {
             title,
             fields,
+            signed_id: Some(message_id(&signer, &armor.message())),
             signer: Some(signer),
             signature_valid: armor.verifies(accepted),
         });
@@ -181,6 +185,7 @@ pub fn parse(text: &str, accepted: &[Net]) -> Option<ReinDocument> {
         fields,
         signer: None,
         signature_valid: false,
+        signed_id: None,
     })
 }
 

@@ -9,7 +9,8 @@ const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::Grant;
+use super::ports::{Grant, ProofVerdict};
+use super::signed::request_id;
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;
@@ -71,27 +72,34 @@ impl Service {
         &self,
         request: FreeBucketRequest,
     ) -> Result<FreeBucketOutcome, ServiceError> {
-        let delegate = request.delegate.as_ref().map(Address::as_str).unwrap_or("");
+        let delegate = request.delegate.as_ref().map(Address::as_str);
         let contact = request.contact.as_deref().unwrap_or("");
-        let proven = match &request.signature {
+        let proof = match &request.signature {
             Some(signature) => {
-                let message = format!("{}{delegate}{contact}", request.owner);
+                let message = format!("{}{}{contact}", request.owner, delegate.unwrap_or(""));
                 self.check_signature(&request.owner, &message, signature)?;
-                true
+                Some(request_id(&request.owner, &message))
             }
-            None => false,
+            None => None,
+        };
+        let claimed = if proof.is_none() {
+            request.delegate.as_ref()
+        } else {
+            None
         };
         let account = self
-            .open_account(
-                &request.owner,
-                request.contact.as_deref(),
-                request.delegate.as_ref(),
-                proven,
-            )
+            .open_account(&request.owner, request.contact.as_deref(), claimed)
             .await?;
-        if let (true, Some(contact)) = (proven, &request.contact) {
-            // Only the owner's signature changes an existing account's contact.
-            self.accounts.set_contact(account.id, contact).await?;
+        if let Some(proof) = proof {
+            // The signature carries no nonce: it takes effect once, as the owner's latest
+            // proof, and a replay of it changes nothing (not the delegate, not the contact).
+            let verdict = self
+                .accounts
+                .adopt_delegate(account.id, delegate, &proof)
+                .await?;
+            if let (ProofVerdict::Adopt, Some(contact)) = (verdict, &request.contact) {
+                self.accounts.set_contact(account.id, contact).await?;
+            }
         }
         let granted = if self.config.free_buckets > 0 {
             match self
@@ -147,22 +155,21 @@ impl Service {
         Ok(stored)
     }
 
-    /// Creates the account if new (an existing one keeps its contact) and records its delegate: proven
-    /// only with the owner's signature, otherwise claimed (recorded, never trusted to write).
+    /// Creates the account if new (an existing one keeps its contact) and records a delegate
+    /// named without the owner's signature as claimed (kept, never trusted to write).
     pub(super) async fn open_account(
         &self,
         owner: &Address,
         contact: Option<&str>,
-        delegate: Option<&Address>,
-        proven: bool,
+        claimed_delegate: Option<&Address>,
     ) -> Result<Account, ServiceError> {
         let account = self
             .accounts
             .upsert_account(owner.as_str(), contact)
             .await?;
-        if let Some(delegate) = delegate {
+        if let Some(delegate) = claimed_delegate {
             self.accounts
-                .add_delegate(account.id, delegate.as_str(), proven)
+                .add_claimed_delegate(account.id, delegate.as_str())
                 .await?;
         }
         Ok(account)

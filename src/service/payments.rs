@@ -5,6 +5,7 @@ use time::Duration;
 use super::error::{PaymentHint, ServiceError};
 use super::handle::Service;
 use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted, Purchase};
+use super::signed::request_id;
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Nonce};
 use crate::telemetry::metrics::METRICS;
@@ -66,15 +67,28 @@ impl Service {
         let published = format!("{}{address}", request.contact);
         let older = format!("{},{address}", request.contact);
         // Two forms are accepted; the second is tried only when the first fails.
-        self.check_signature(&request.address, &published, &request.signature)
-            .or_else(|_| self.check_signature(&request.address, &older, &request.signature))?;
+        let signed = match self.check_signature(&request.address, &published, &request.signature) {
+            Ok(()) => published,
+            Err(_) => {
+                self.check_signature(&request.address, &older, &request.signature)?;
+                older
+            }
+        };
         let account = self
             .accounts
             .upsert_account(address, Some(&request.contact))
             .await?;
-        self.accounts
-            .set_contact(account.id, &request.contact)
-            .await?;
+        // No nonce in this signature: it takes effect once, so replaying an old
+        // registration can not undo a later contact change.
+        if self
+            .accounts
+            .spend_proof(account.id, &request_id(&request.address, &signed))
+            .await?
+        {
+            self.accounts
+                .set_contact(account.id, &request.contact)
+                .await?;
+        }
         self.deposit_address(&account)
             .await?
             .ok_or(ServiceError::PaymentsDisabled)
@@ -130,7 +144,6 @@ impl Service {
                 &request.owner,
                 request.contact.as_deref(),
                 request.delegate.as_ref(),
-                false,
             )
             .await?;
         let signed = match signed_ok {

@@ -1,12 +1,10 @@
 //! Admission of signed requests: signature, authority of the signer, nonce and replay.
 
-use sha2::{Digest, Sha256};
-
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::{Admission, RequestId};
+use super::ports::{Admission, ProofVerdict, RequestId};
 use super::rules::delegate;
-use crate::auth::{verify_signed_message, Address, Signature};
+use crate::auth::{message_id, verify_signed_message, Address, Signature};
 use crate::domain::{Account, Nonce};
 use crate::rein::{document, ReinDocument};
 use crate::telemetry::metrics::METRICS;
@@ -36,11 +34,26 @@ impl Service {
     ) -> Result<Admitted, ServiceError> {
         self.check_signature(signer, message, signature)?;
         let document = value.and_then(|value| self.index_document(value));
-        if signer.as_str() != account.address {
-            let proven_here = document
-                .as_ref()
-                .and_then(|doc| self.delegate_proven_by(doc, &account.address))
-                .is_some_and(|delegate| delegate == *signer);
+        let is_owner = signer.as_str() == account.address;
+        // A proof the value carries counts only when brought by the owner or by the delegate
+        // it names: a stranger can not make it replace the owner's delegate.
+        let proof = document
+            .as_ref()
+            .and_then(|doc| {
+                Some((
+                    self.delegate_proven_by(doc, &account.address)?,
+                    doc.signed_id?,
+                ))
+            })
+            .filter(|(delegate, _)| is_owner || delegate == signer);
+        if !is_owner {
+            let proven_here = match &proof {
+                Some((_, id)) => {
+                    let state = self.accounts.delegate_state(account.id, id).await?;
+                    delegate::judge(&state, id) != ProofVerdict::Superseded
+                }
+                None => false,
+            };
             if !proven_here
                 && !self
                     .accounts
@@ -62,6 +75,14 @@ impl Service {
                 consume,
             )
             .await?;
+        if verdict == Admission::Accepted {
+            if let Some((delegate, id)) = &proof {
+                // The owner's latest proof names the delegate from now on.
+                self.accounts
+                    .adopt_delegate(account.id, Some(delegate.as_str()), id)
+                    .await?;
+            }
+        }
         match verdict {
             Admission::Accepted => Ok(Admitted {
                 account: account.address.clone(),
@@ -131,10 +152,6 @@ impl Service {
 
 /// The signer and the exact signed message identify a request, whatever encoding of the
 /// signature carried it (a high-S twin of a signature is the same request).
-fn request_id(signer: &Address, message: &str) -> RequestId {
-    let mut hash = Sha256::new();
-    hash.update(signer.as_str().as_bytes());
-    hash.update([0u8]);
-    hash.update(message.as_bytes());
-    hash.finalize().into()
+pub(super) fn request_id(signer: &Address, message: &str) -> RequestId {
+    message_id(signer.as_str(), message)
 }

@@ -74,10 +74,6 @@ impl Service {
             .await?;
         let size = (request.key.as_str().len() + request.value.as_str().len()) as i64;
         let etag = etag_of(request.value.as_str());
-        let proves_delegate = admitted
-            .document
-            .as_ref()
-            .and_then(|doc| self.delegate_proven_by(doc, &account.address));
         let outcome = self
             .pairs
             .put_pair(
@@ -88,7 +84,6 @@ impl Service {
                     size,
                     etag: &etag,
                     testnet: request.testnet,
-                    proves_delegate: proves_delegate.as_ref().map(Address::as_str),
                     document: admitted.document.as_ref(),
                 },
                 self.clock.now(),

@@ -6,6 +6,32 @@ use time::OffsetDateTime;
 use super::store_error::StoreError;
 use crate::domain::{Account, Bucket, BucketTerms};
 
+/// Fingerprint of one proof of the owner's (a signed registration, an enrollment): its
+/// signer and signed message hashed, so a re-encoded signature is the same proof.
+pub type ProofId = [u8; 32];
+
+/// An account's delegate as the delegate rules see it, read under the account's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelegateState {
+    /// The proof the current delegate rests on; None before any (or for one migrated
+    /// from before proofs were kept).
+    pub current_proof: Option<ProofId>,
+    /// Whether the proof being judged was seen before.
+    pub spent: bool,
+}
+
+/// What a proof of the owner's (a signed `/request`, an enrollment) does to its delegate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofVerdict {
+    /// A proof never seen: it names the account's delegate from now on, revoking the
+    /// earlier one.
+    Adopt,
+    /// The proof the account's delegate already rests on: nothing changes.
+    Current,
+    /// A proof seen before and since replaced: it proves nothing, ever again.
+    Superseded,
+}
+
 /// What a free-bucket request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grant {
@@ -31,15 +57,32 @@ pub trait Accounts: Send + Sync {
     /// Replaces the account's contact: only after the owner's signature was verified.
     async fn set_contact(&self, account_id: i64, contact: &str) -> Result<(), StoreError>;
 
-    /// Records a delegate of the account; a proven delegate is never downgraded to claimed.
-    async fn add_delegate(
+    /// Records a delegate named without the owner's signature: kept, never trusted to write.
+    async fn add_claimed_delegate(&self, account_id: i64, delegate: &str)
+        -> Result<(), StoreError>;
+
+    /// The account's delegate state for judging `proof` (read only).
+    async fn delegate_state(
         &self,
         account_id: i64,
-        delegate: &str,
-        proven: bool,
-    ) -> Result<(), StoreError>;
+        proof: &ProofId,
+    ) -> Result<DelegateState, StoreError>;
 
-    /// Whether the delegate is proven by a signed registration or a stored enrollment.
+    /// Under the account's lock, judges `proof` with `rules::delegate::judge` and, when
+    /// adopted, makes `delegate` (None: no delegate) the account's one delegate and marks
+    /// the proof spent; returns the verdict.
+    async fn adopt_delegate(
+        &self,
+        account_id: i64,
+        delegate: Option<&str>,
+        proof: &ProofId,
+    ) -> Result<ProofVerdict, StoreError>;
+
+    /// Marks a nonce-less signature of the owner's spent; true the first time only, so a
+    /// replay of it changes nothing.
+    async fn spend_proof(&self, account_id: i64, proof: &ProofId) -> Result<bool, StoreError>;
+
+    /// Whether `delegate` is the account's current delegate.
     async fn is_proven_delegate(&self, account_id: i64, delegate: &str)
         -> Result<bool, StoreError>;
 

@@ -16,7 +16,7 @@ mod store_error;
 
 use std::sync::Arc;
 
-pub use accounts::{Accounts, Grant};
+pub use accounts::{Accounts, DelegateState, Grant, ProofId, ProofVerdict};
 pub use cache::{Cache, CacheError};
 pub use documents::{DocQuery, Documents, FoundDoc, Searchable};
 pub use health::{Health, PoolStatus};

@@ -17,8 +17,6 @@ pub struct NewPair<'a> {
     pub size: i64,
     pub etag: &'a str,
     pub testnet: bool,
-    /// The delegate this value proves for its owner, when it is the owner's signed enrollment.
-    pub proves_delegate: Option<&'a str>,
     /// The value parsed as a Rein document, when it is one.
     pub document: Option<&'a ReinDocument>,
 }

@@ -1,7 +1,20 @@
-//! The delegate rule: which signer a stored document proves may write for its owner.
+//! The delegate rules: which delegate a document proves for its owner, and which of the
+//! owner's proofs counts (the latest; a superseded one never again).
 
 use crate::auth::{Address, Net};
 use crate::rein::{ReinDocument, DELEGATE_FIELD};
+use crate::service::ports::{DelegateState, ProofId, ProofVerdict};
+
+/// Judges `proof` against the account's delegate state, as locked by the store.
+pub fn judge(state: &DelegateState, proof: &ProofId) -> ProofVerdict {
+    if state.current_proof.as_ref() == Some(proof) {
+        ProofVerdict::Current
+    } else if state.spent {
+        ProofVerdict::Superseded
+    } else {
+        ProofVerdict::Adopt
+    }
+}
 
 /// The delegate `doc` proves for `owner`: the document is an enrollment whose armored
 /// signature verified for `owner` itself, and it names a delegate signing address of an
@@ -22,6 +35,32 @@ pub fn proven_by(doc: &ReinDocument, owner: &str, accepted: &[Net]) -> Option<Ad
 mod tests {
     use super::*;
     use crate::auth::{AddressKind, Signer};
+
+    #[test]
+    fn the_latest_proof_counts_and_a_replaced_one_never_again() {
+        let (first, second) = ([1u8; 32], [2u8; 32]);
+        let fresh = DelegateState {
+            current_proof: None,
+            spent: false,
+        };
+        assert_eq!(judge(&fresh, &first), ProofVerdict::Adopt);
+        let on_first = DelegateState {
+            current_proof: Some(first),
+            spent: true,
+        };
+        assert_eq!(judge(&on_first, &first), ProofVerdict::Current);
+        let second_unseen = DelegateState {
+            current_proof: Some(first),
+            spent: false,
+        };
+        assert_eq!(judge(&second_unseen, &second), ProofVerdict::Adopt);
+        // After the second was adopted, the first is spent and not current.
+        let on_second = DelegateState {
+            current_proof: Some(second),
+            spent: true,
+        };
+        assert_eq!(judge(&on_second, &first), ProofVerdict::Superseded);
+    }
     use crate::rein::document::parse;
 
     const MAINNET: &[Net] = &[Net::Mainnet];

@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use super::MemoryStore;
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
-use crate::service::ports::{Accounts, Grant, StoreError};
-use crate::service::rules::{capacity, free_buckets};
+use crate::service::ports::{Accounts, DelegateState, Grant, ProofId, ProofVerdict, StoreError};
+use crate::service::rules::{capacity, delegate, free_buckets};
 
 #[async_trait]
 impl Accounts for MemoryStore {
@@ -51,19 +51,42 @@ impl Accounts for MemoryStore {
         Ok(())
     }
 
-    async fn add_delegate(
+    async fn add_claimed_delegate(
+        &self,
+        _account_id: i64,
+        _delegate: &str,
+    ) -> Result<(), StoreError> {
+        // A claimed delegate authorizes nothing and nothing here reads it back.
+        Ok(())
+    }
+
+    async fn delegate_state(
         &self,
         account_id: i64,
-        delegate: &str,
-        proven: bool,
-    ) -> Result<(), StoreError> {
-        // A claimed delegate authorizes nothing, so only proven ones are worth keeping here.
-        if proven {
-            self.lock()?
-                .proven
-                .insert((account_id, delegate.to_owned()));
+        proof: &ProofId,
+    ) -> Result<DelegateState, StoreError> {
+        Ok(self.lock()?.delegate_state(account_id, proof))
+    }
+
+    async fn adopt_delegate(
+        &self,
+        account_id: i64,
+        delegate: Option<&str>,
+        proof: &ProofId,
+    ) -> Result<ProofVerdict, StoreError> {
+        let mut state = self.lock()?;
+        let verdict = delegate::judge(&state.delegate_state(account_id, proof), proof);
+        if verdict == ProofVerdict::Adopt {
+            state
+                .delegates
+                .insert(account_id, (delegate.map(str::to_owned), *proof));
+            state.spent_proofs.insert((account_id, *proof));
         }
-        Ok(())
+        Ok(verdict)
+    }
+
+    async fn spend_proof(&self, account_id: i64, proof: &ProofId) -> Result<bool, StoreError> {
+        Ok(self.lock()?.spent_proofs.insert((account_id, *proof)))
     }
 
     async fn is_proven_delegate(
@@ -72,13 +95,10 @@ impl Accounts for MemoryStore {
         delegate: &str,
     ) -> Result<bool, StoreError> {
         let state = self.lock()?;
-        if state.proven.contains(&(account_id, delegate.to_owned())) {
-            return Ok(true);
-        }
         Ok(state
-            .pairs
-            .values()
-            .any(|p| p.account_id == account_id && p.proves_delegate.as_deref() == Some(delegate)))
+            .delegates
+            .get(&account_id)
+            .is_some_and(|(current, _)| current.as_deref() == Some(delegate)))
     }
 
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError> {

@@ -55,7 +55,6 @@ impl Pairs for MemoryStore {
                 value: pair.value.to_owned(),
                 size: pair.size,
                 etag: pair.etag.to_owned(),
-                proves_delegate: pair.proves_delegate.map(str::to_owned),
                 seq,
                 testnet: pair.testnet,
                 document: pair.document.cloned(),

@@ -6,14 +6,16 @@ use time::OffsetDateTime;
 
 use crate::domain::{Account, Bucket, BucketStatus};
 use crate::rein::ReinDocument;
-use crate::service::ports::{LedgerEntry, LiveRoom, OutboxMail};
+use crate::service::ports::{DelegateState, LedgerEntry, LiveRoom, OutboxMail, ProofId};
 
 #[derive(Default)]
 pub(super) struct State {
     pub(super) accounts: Vec<Account>,
     pub(super) by_address: HashMap<String, usize>,
-    /// (account id, delegate) of delegates proven by a signed registration.
-    pub(super) proven: HashSet<(i64, String)>,
+    /// Each account's one delegate and the proof it rests on (None: none recorded).
+    pub(super) delegates: HashMap<i64, (Option<String>, ProofId)>,
+    /// (account id, proof) of every proof of an owner's seen: spent for good.
+    pub(super) spent_proofs: HashSet<(i64, ProofId)>,
     pub(super) buckets: Vec<Bucket>,
     pub(super) pairs: HashMap<String, Pair>,
     pub(super) balances: HashMap<i64, i64>,
@@ -34,7 +36,6 @@ pub(super) struct Pair {
     pub(super) value: String,
     pub(super) size: i64,
     pub(super) etag: String,
-    pub(super) proves_delegate: Option<String>,
     /// Order of first storage, kept by replacements.
     pub(super) seq: i64,
     pub(super) testnet: bool,
@@ -72,6 +73,13 @@ impl State {
     pub(super) fn add_used(&mut self, bucket_id: i64, delta: i64) {
         if let Some(bucket) = self.bucket_mut(bucket_id) {
             bucket.bytes_used += delta;
+        }
+    }
+
+    pub(super) fn delegate_state(&self, account_id: i64, proof: &ProofId) -> DelegateState {
+        DelegateState {
+            current_proof: self.delegates.get(&account_id).map(|(_, current)| *current),
+            spent: self.spent_proofs.contains(&(account_id, *proof)),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Accounts, delegates and buckets in PostgreSQL.
 
 use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
 use super::buckets::lock_capacity;
@@ -8,8 +9,33 @@ use super::errors::db_error;
 use super::rows::{account_from_row, bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::domain::{Account, Bucket, BucketTerms};
-use crate::service::ports::{Accounts, Grant, StoreError};
-use crate::service::rules::{capacity, free_buckets};
+use crate::service::ports::{Accounts, DelegateState, Grant, ProofId, ProofVerdict, StoreError};
+use crate::service::rules::{capacity, delegate, free_buckets};
+
+/// The account's current proof and whether `proof` was spent; `lock` is `" FOR UPDATE"` when
+/// the caller goes on to change them.
+async fn read_delegate_state(
+    client: &impl GenericClient,
+    account_id: i64,
+    proof: &ProofId,
+    lock: &str,
+) -> Result<DelegateState, StoreError> {
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT delegate_proof, EXISTS (SELECT 1 FROM spent_proofs \
+                   WHERE account_id = $1 AND proof = $2) FROM accounts WHERE id = $1{lock}"
+            ),
+            &[&account_id, &proof.as_slice()],
+        )
+        .await
+        .map_err(db_error)?;
+    let current: Option<Vec<u8>> = row.get(0);
+    Ok(DelegateState {
+        current_proof: current.and_then(|bytes| bytes.try_into().ok()),
+        spent: row.get(1),
+    })
+}
 
 #[async_trait]
 impl Accounts for PostgresStore {
@@ -59,23 +85,76 @@ impl Accounts for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "postgres.add_delegate", skip_all)]
-    async fn add_delegate(
+    #[tracing::instrument(name = "postgres.add_claimed_delegate", skip_all)]
+    async fn add_claimed_delegate(
         &self,
         account_id: i64,
         delegate: &str,
-        proven: bool,
     ) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
             .execute(
-                "INSERT INTO delegates (account_id, delegate, proven) VALUES ($1, $2, $3) \
-                 ON CONFLICT (account_id, delegate) DO UPDATE SET proven = delegates.proven OR $3",
-                &[&account_id, &delegate, &proven],
+                "INSERT INTO delegates (account_id, delegate, proven) VALUES ($1, $2, false) \
+                 ON CONFLICT (account_id, delegate) DO NOTHING",
+                &[&account_id, &delegate],
             )
             .await
             .map_err(db_error)?;
         Ok(())
+    }
+
+    #[tracing::instrument(name = "postgres.delegate_state", skip_all)]
+    async fn delegate_state(
+        &self,
+        account_id: i64,
+        proof: &ProofId,
+    ) -> Result<DelegateState, StoreError> {
+        let client = self.client().await?;
+        read_delegate_state(&client, account_id, proof, "").await
+    }
+
+    #[tracing::instrument(name = "postgres.adopt_delegate", skip_all)]
+    async fn adopt_delegate(
+        &self,
+        account_id: i64,
+        delegate: Option<&str>,
+        proof: &ProofId,
+    ) -> Result<ProofVerdict, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let state = read_delegate_state(&tx, account_id, proof, " FOR UPDATE").await?;
+        let verdict = delegate::judge(&state, proof);
+        if verdict == ProofVerdict::Adopt {
+            tx.execute(
+                "UPDATE accounts SET delegate = $2, delegate_proof = $3 WHERE id = $1",
+                &[&account_id, &delegate, &proof.as_slice()],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.execute(
+                "INSERT INTO spent_proofs (account_id, proof) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[&account_id, &proof.as_slice()],
+            )
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(verdict)
+    }
+
+    #[tracing::instrument(name = "postgres.spend_proof", skip_all)]
+    async fn spend_proof(&self, account_id: i64, proof: &ProofId) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO spent_proofs (account_id, proof) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[&account_id, &proof.as_slice()],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(inserted == 1)
     }
 
     #[tracing::instrument(name = "postgres.is_proven_delegate", skip_all)]
@@ -85,18 +164,15 @@ impl Accounts for PostgresStore {
         delegate: &str,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        // `proves_delegate` holds what `rules::delegate::proven_by` found when the pair was put.
-        let row = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM delegates \
-                                WHERE account_id = $1 AND delegate = $2 AND proven) \
-                     OR EXISTS (SELECT 1 FROM pairs \
-                                WHERE account_id = $1 AND proves_delegate = $2)",
-                &[&account_id, &delegate],
-            )
+        let statement = client
+            .prepare_cached("SELECT delegate = $2 FROM accounts WHERE id = $1")
             .await
             .map_err(db_error)?;
-        Ok(row.get(0))
+        let row = client
+            .query_opt(&statement, &[&account_id, &delegate])
+            .await
+            .map_err(db_error)?;
+        Ok(row.and_then(|row| row.get::<_, Option<bool>>(0)) == Some(true))
     }
 
     #[tracing::instrument(name = "postgres.buckets", skip_all)]

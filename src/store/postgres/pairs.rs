@@ -98,7 +98,8 @@ async fn write_pair(
         &pair.size,
         &pair.etag,
         &pair.testnet,
-        &pair.proves_delegate,
+        // The column predates one-delegate accounts (migration 0006): nothing reads it now.
+        &None::<&str>,
         &now,
         &doc_title,
         &doc_fields,
