@@ -16,6 +16,7 @@ conformance!(
     unknown_kinds_and_missing_parameters_are_bad_requests,
     documents_round_trip_byte_for_byte,
     random_documents_round_trip_through_put_and_query,
+    every_document_served_is_charged_and_unpaid_ones_are_left_out,
 );
 
 /// An ASCII-armoured document as the Rein client lays it out, signed by `signer`.
@@ -562,4 +563,37 @@ async fn random_documents_round_trip_through_put_and_query(backend: Backend) {
             .unwrap_or_else(|| panic!("{key} ({job_id:?}) not found byte for byte"));
         assert_eq!(hit.as_str().unwrap().as_bytes(), text.as_bytes());
     }
+}
+
+async fn every_document_served_is_charged_and_unpaid_ones_are_left_out(backend: Backend) {
+    // Each job below is about 1,400 bytes: the bucket's allowance pays for two.
+    let server = TestServer::with(backend, |c| c.bucket_transfer_bytes = 3_000).await;
+    let (owner, asker) = (p2pkh(), p2pkh());
+    server.enroll(&owner).await;
+    server.enroll(&asker).await;
+    let padding = "x".repeat(1_200);
+    let jobs: Vec<String> = (0..3)
+        .map(|i| {
+            doc(
+                &owner,
+                "Rein Job",
+                &[("Job ID", &format!("job{i}")), ("Description", &padding)],
+            )
+        })
+        .collect();
+    let keys = ["j0", "j1", "j2"];
+    let stored: Vec<(&str, &str, bool)> = keys
+        .iter()
+        .zip(&jobs)
+        .map(|(key, job)| (*key, job.as_str(), false))
+        .collect();
+    store(&server, &owner, &stored).await;
+    // Another account asks: what it is sent is charged to the owner's bucket, oldest first,
+    // and what the bucket can no longer pay for is left out.
+    let first = found(&server, &asker, "jobs", &[]).await;
+    assert_eq!(first, vec![json!(jobs[0]), json!(jobs[1])]);
+    let second = found(&server, &asker, "jobs", &[]).await;
+    assert!(second.is_empty(), "{second:?}");
+    let (status, body) = server.get_query("/get", &[("key", "j2")]).await;
+    assert_error(status, &body, 402, "bandwidth_exhausted");
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::service::ports::{MeterError, TransferMeter};
+use crate::service::ports::{Charge, MeterError, TransferMeter};
 use crate::service::rules::bandwidth;
 
 #[derive(Default)]
@@ -27,20 +27,19 @@ impl MemoryMeter {
 
 #[async_trait]
 impl TransferMeter for MemoryMeter {
-    async fn charge(
-        &self,
-        bucket_id: i64,
-        bytes: i64,
-        folded: i64,
-        allowance: i64,
-    ) -> Result<bool, MeterError> {
+    async fn charge_many(&self, charges: &[Charge]) -> Result<Vec<bool>, MeterError> {
         let mut pending = self.lock()?;
-        let entry = pending.entry(bucket_id).or_insert(0);
-        if !bandwidth::fits(folded, *entry, bytes, allowance) {
-            return Ok(false);
-        }
-        *entry += bytes;
-        Ok(true)
+        Ok(charges
+            .iter()
+            .map(|charge| {
+                let entry = pending.entry(charge.bucket_id).or_insert(0);
+                let fits = bandwidth::fits(charge.folded, *entry, charge.bytes, charge.allowance);
+                if fits {
+                    *entry += charge.bytes;
+                }
+                fits
+            })
+            .collect())
     }
 
     async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use redis::Script;
 
 use crate::connect::redis::RedisLink;
-use crate::service::ports::{MeterError, TransferMeter};
+use crate::service::ports::{Charge, MeterError, TransferMeter};
 
 pub struct RedisMeter {
     link: RedisLink,
@@ -13,13 +13,23 @@ pub struct RedisMeter {
     drain: Script,
 }
 
-// KEYS: counter, dirty set. ARGV: bytes, folded, allowance, bucket id.
+// KEYS: dirty set, then one counter per charge. ARGV: bytes, folded, allowance, bucket id
+// per charge. Each charge in turn is `rules::bandwidth::fits` on the server, so charges to one
+// bucket in one call see each other; returns 1 (charged) or 0 per charge.
 const CHARGE: &str = r#"
-local pending = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[2]) + pending + tonumber(ARGV[1]) > tonumber(ARGV[3]) then return 0 end
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[4])
-return 1
+local charged = {}
+for i = 2, #KEYS do
+  local a = (i - 2) * 4
+  local pending = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tonumber(ARGV[a + 2]) + pending + tonumber(ARGV[a + 1]) > tonumber(ARGV[a + 3]) then
+    charged[i - 1] = 0
+  else
+    redis.call('INCRBY', KEYS[i], ARGV[a + 1])
+    redis.call('SADD', KEYS[1], ARGV[a + 4])
+    charged[i - 1] = 1
+  end
+end
+return charged
 "#;
 
 // KEYS: counter, dirty set. ARGV: bucket id. Takes the counter and forgets the bucket at once.
@@ -56,27 +66,26 @@ fn unavailable(err: redis::RedisError) -> MeterError {
 
 #[async_trait]
 impl TransferMeter for RedisMeter {
-    #[tracing::instrument(name = "redis.charge", skip_all)]
-    async fn charge(
-        &self,
-        bucket_id: i64,
-        bytes: i64,
-        folded: i64,
-        allowance: i64,
-    ) -> Result<bool, MeterError> {
+    #[tracing::instrument(name = "redis.charge_many", skip_all)]
+    async fn charge_many(&self, charges: &[Charge]) -> Result<Vec<bool>, MeterError> {
+        if charges.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut connection = self.link.connection().await.map_err(unavailable)?;
-        let charged: i64 = self
-            .charge
-            .key(self.counter_key(bucket_id))
-            .key(self.dirty_key())
-            .arg(bytes)
-            .arg(folded)
-            .arg(allowance)
-            .arg(bucket_id)
+        let mut invocation = self.charge.key(self.dirty_key());
+        for charge in charges {
+            invocation
+                .key(self.counter_key(charge.bucket_id))
+                .arg(charge.bytes)
+                .arg(charge.folded)
+                .arg(charge.allowance)
+                .arg(charge.bucket_id);
+        }
+        let charged: Vec<i64> = invocation
             .invoke_async(&mut connection)
             .await
             .map_err(unavailable)?;
-        Ok(charged == 1)
+        Ok(charged.into_iter().map(|c| c == 1).collect())
     }
 
     #[tracing::instrument(name = "redis.pending", skip_all)]

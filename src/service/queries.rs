@@ -1,10 +1,15 @@
 //! The Rein client's `/query` kinds: which documents each one finds, and the account rule.
 
+use std::collections::HashMap;
+
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::{DocQuery, FoundDoc, Searchable};
+use super::ports::{Charge, DocQuery, FoundDoc, Searchable};
+use super::rules::bandwidth;
 use crate::auth::Address;
+use crate::domain::Bucket;
 use crate::rein::ENROLLMENT_TITLE;
+use crate::telemetry::metrics::METRICS;
 
 /// Most documents in one answer.
 pub const QUERY_LIMIT: i64 = 100;
@@ -281,7 +286,51 @@ impl Service {
                 oldest_first(found, QUERY_LIMIT)
             }
         };
-        Ok(QueryOutcome::Found(shape(&request.kind, found)))
+        let served = self.charge_served(found).await?;
+        Ok(QueryOutcome::Found(shape(&request.kind, served)))
+    }
+
+    /// Charges each document the answer carries to its bucket, like a `/get`, in one meter
+    /// call; leaves out those whose bucket can not pay (expired, or its transfer used up), so
+    /// nobody downloads documents their owner is not paying to serve.
+    async fn charge_served(&self, found: Vec<FoundDoc>) -> Result<Vec<FoundDoc>, ServiceError> {
+        if found.is_empty() {
+            return Ok(found);
+        }
+        let mut ids: Vec<i64> = found.iter().map(|doc| doc.bucket_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let buckets: HashMap<i64, Bucket> = self
+            .accounts
+            .buckets_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|bucket| (bucket.id, bucket))
+            .collect();
+        let (servable, charges): (Vec<FoundDoc>, Vec<Charge>) = found
+            .into_iter()
+            .filter_map(|doc| {
+                let bucket = buckets
+                    .get(&doc.bucket_id)
+                    .filter(|bucket| bandwidth::serves_from(bucket))?;
+                let charge = Charge {
+                    bucket_id: bucket.id,
+                    bytes: bandwidth::charged_bytes(doc.value.len(), true),
+                    folded: bucket.transfer_used,
+                    allowance: bucket.transfer_total,
+                };
+                Some((doc, charge))
+            })
+            .unzip();
+        let charged = self.meter.charge_many(&charges).await?;
+        let served: Vec<FoundDoc> = servable
+            .into_iter()
+            .zip(charged)
+            .filter_map(|(doc, paid)| paid.then_some(doc))
+            .collect();
+        let bytes: usize = served.iter().map(|doc| doc.value.len()).sum();
+        METRICS.bandwidth_served.inc_by(bytes as u64);
+        Ok(served)
     }
 
     async fn find(&self, query: &DocQuery) -> Result<Vec<FoundDoc>, ServiceError> {

@@ -7,7 +7,7 @@ use super::handle::Service;
 use super::ports::{NewPair, PutOutcome};
 use super::rules::bandwidth;
 use crate::auth::{Address, Signature};
-use crate::domain::{BucketStatus, Key, Nonce, Value};
+use crate::domain::{Key, Nonce, Value};
 use crate::telemetry::metrics::METRICS;
 
 /// A put in either request shape, parsed: the seed shape has owner = signer.
@@ -117,7 +117,7 @@ impl Service {
             .get_pair(request.key.as_str())
             .await?
             .ok_or(ServiceError::NotFound)?;
-        if pair.bucket.status == BucketStatus::Expired {
+        if !bandwidth::serves_from(&pair.bucket) {
             return Err(ServiceError::BucketExpired {
                 payment: self.payment_hint(pair.account_id),
             });

@@ -89,6 +89,9 @@ pub trait Accounts: Send + Sync {
     /// The account's buckets, oldest first.
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError>;
 
+    /// The buckets with these ids (any account's), in no particular order.
+    async fn buckets_by_id(&self, ids: &[i64]) -> Result<Vec<Bucket>, StoreError>;
+
     /// Adds an active free bucket if `rules::free_buckets::may_grant` allows it for the
     /// free buckets the account holds (counted under its lock) and `rules::capacity::may_add`
     /// for the deployment's `capacity` (counted under the capacity lock).

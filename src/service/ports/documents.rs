@@ -30,6 +30,8 @@ pub struct FoundDoc {
     pub seq: i64,
     pub key: String,
     pub value: String,
+    /// The bucket that holds it: serving it charges that bucket.
+    pub bucket_id: i64,
 }
 
 #[async_trait]

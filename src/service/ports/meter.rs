@@ -13,6 +13,15 @@ use async_trait::async_trait;
 #[error("meter unavailable: {0}")]
 pub struct MeterError(pub String);
 
+/// One read to charge: `bytes` to `bucket_id`, whose folded use and allowance the store gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge {
+    pub bucket_id: i64,
+    pub bytes: i64,
+    pub folded: i64,
+    pub allowance: i64,
+}
+
 #[async_trait]
 pub trait TransferMeter: Send + Sync {
     /// Charges `bytes` to the bucket if `rules::bandwidth::fits` (folded + pending + bytes
@@ -23,7 +32,19 @@ pub trait TransferMeter: Send + Sync {
         bytes: i64,
         folded: i64,
         allowance: i64,
-    ) -> Result<bool, MeterError>;
+    ) -> Result<bool, MeterError> {
+        let charge = Charge {
+            bucket_id,
+            bytes,
+            folded,
+            allowance,
+        };
+        Ok(self.charge_many(&[charge]).await?.first() == Some(&true))
+    }
+
+    /// Charges each of `charges` in turn, as `charge` would, in one atomic step; whether each
+    /// was charged, in order.
+    async fn charge_many(&self, charges: &[Charge]) -> Result<Vec<bool>, MeterError>;
 
     /// What the bucket has been charged since the last fold.
     async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError>;

@@ -26,7 +26,7 @@ pub use lifecycle::{
     MailAttempt, OutboxMail,
 };
 pub use mail::{Delivery, MailSender};
-pub use meter::{MeterError, TransferMeter};
+pub use meter::{Charge, MeterError, TransferMeter};
 pub use nonces::{Admission, NonceStore, NonceStoreError, RequestId};
 pub use pairs::{ExistingPair, NewPair, Pairs, PutOutcome, StoredPair};
 pub use store_error::StoreError;

@@ -1,5 +1,7 @@
 //! The bandwidth rule: what a read may cost a bucket's transfer allowance.
 
+use crate::domain::{Bucket, BucketStatus};
+
 /// Whether serving `bytes` more keeps the bucket within `allowance`, given what is folded
 /// into the store and what the meter holds pending. The Redis meter's charge script applies
 /// the same comparison atomically on the server (it can not call back into Rust).
@@ -8,6 +10,12 @@ pub fn fits(folded: i64, pending: i64, bytes: i64, allowance: i64) -> bool {
         .checked_add(pending)
         .and_then(|total| total.checked_add(bytes))
         .is_some_and(|total| total <= allowance)
+}
+
+/// Whether a bucket's data may be served at all: an expired bucket's pairs are kept, not
+/// served (a `/get` answers 402 `bucket_expired`, a `/query` leaves them out).
+pub fn serves_from(bucket: &Bucket) -> bool {
+    bucket.status != BucketStatus::Expired
 }
 
 /// Bytes a read serves, and so charges: a `HEAD` answers like a `GET` but sends no body.

@@ -111,6 +111,14 @@ impl Accounts for MemoryStore {
             .collect())
     }
 
+    async fn buckets_by_id(&self, ids: &[i64]) -> Result<Vec<Bucket>, StoreError> {
+        let mut state = self.lock()?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| state.bucket_mut(*id).map(|b| b.clone()))
+            .collect())
+    }
+
     async fn grant_free_bucket(
         &self,
         account_id: i64,

@@ -37,6 +37,7 @@ impl Documents for MemoryStore {
             })
             .map(|(key, pair, _)| FoundDoc {
                 seq: pair.seq,
+                bucket_id: pair.bucket_id,
                 key: key.clone(),
                 value: pair.value.clone(),
             })

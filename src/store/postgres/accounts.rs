@@ -188,6 +188,19 @@ impl Accounts for PostgresStore {
         rows.iter().map(|row| bucket_from_row(row, 0)).collect()
     }
 
+    #[tracing::instrument(name = "postgres.buckets_by_id", skip_all)]
+    async fn buckets_by_id(&self, ids: &[i64]) -> Result<Vec<Bucket>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {BUCKET_COLUMNS} FROM buckets WHERE id = ANY($1)"
+            ))
+            .await
+            .map_err(db_error)?;
+        let rows = client.query(&statement, &[&ids]).await.map_err(db_error)?;
+        rows.iter().map(|row| bucket_from_row(row, 0)).collect()
+    }
+
     #[tracing::instrument(name = "postgres.grant_free_bucket", skip_all)]
     async fn grant_free_bucket(
         &self,

@@ -39,7 +39,7 @@ fn contains_pattern(text: &str) -> String {
 /// The query's SQL and parameters: only the conditions it has, so the planner sees each
 /// one and picks its index.
 pub fn search_sql(query: &DocQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>>) {
-    let mut sql = String::from("SELECT doc_seq, key, value FROM pairs WHERE doc_valid");
+    let mut sql = String::from("SELECT doc_seq, key, value, bucket_id FROM pairs WHERE doc_valid");
     let mut params: Vec<Box<dyn ToSql + Sync + Send>> = Vec::new();
     let bind = |value: Box<dyn ToSql + Sync + Send>, params: &mut Vec<_>| {
         params.push(value);
@@ -100,6 +100,7 @@ impl Documents for PostgresStore {
                 let value: Vec<u8> = row.get(2);
                 Ok(FoundDoc {
                     seq: row.get(0),
+                    bucket_id: row.get(3),
                     key: row.get(1),
                     value: String::from_utf8(value)
                         .map_err(|_| StoreError::Internal("stored value is not UTF-8".into()))?,
@@ -129,7 +130,7 @@ mod tests {
         });
         assert_eq!(
             sql,
-            "SELECT doc_seq, key, value FROM pairs WHERE doc_valid AND doc_title = $1 \
+            "SELECT doc_seq, key, value, bucket_id FROM pairs WHERE doc_valid AND doc_title = $1 \
              AND testnet = $2 ORDER BY doc_seq LIMIT $3"
         );
         assert_eq!(params.len(), 3);
