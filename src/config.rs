@@ -146,6 +146,11 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_EXPIRED_RETENTION_DAYS", default_value_t = 30)]
     pub expired_retention_days: i64,
 
+    /// Days a bought bucket may stay unpaid before the expiry job drops it, so unpaid
+    /// purchases can not hold capacity.
+    #[arg(long, env = "CAUSEWAY_PENDING_BUCKET_DAYS", default_value_t = 7)]
+    pub pending_bucket_days: i64,
+
     /// Seconds between expiry passes.
     #[arg(long, env = "CAUSEWAY_EXPIRY_INTERVAL_SECS", default_value_t = 60)]
     pub expiry_interval_secs: u64,

@@ -16,6 +16,7 @@ conformance!(
     free_and_paid_buckets_keep_their_own_terms,
     retention_counts_from_the_expiry_pass_not_the_term,
     a_mail_claimed_by_a_sender_that_died_goes_out_once_its_lease_ends,
+    unpaid_buckets_are_dropped_and_free_the_capacity_they_held,
 );
 
 async fn server(backend: Backend) -> TestServer {
@@ -234,4 +235,57 @@ async fn a_mail_claimed_by_a_sender_that_died_goes_out_once_its_lease_ends(backe
     let sent = server.mails.sent();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].recipient, "test@example.org");
+}
+
+async fn unpaid_buckets_are_dropped_and_free_the_capacity_they_held(backend: Backend) {
+    // Room for two buckets; pending ones count.
+    let server = TestServer::with(backend, |c| {
+        c.price_sats = 1_000;
+        c.capacity_bytes = 2 * c.bucket_bytes;
+        c.pending_bucket_days = 7;
+    })
+    .await;
+    let (owner, newcomer) = (p2pkh(), p2pkh());
+    server.enroll(&owner).await;
+    // A stranger's unsigned /buy leaves a pending bucket on the owner's account.
+    let (status, body) = server
+        .get_query("/buy", &[("address", owner.address.as_str())])
+        .await;
+    let statuses: Vec<&str> = body["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        (status, statuses),
+        (200, vec!["active", "pending"]),
+        "{body}"
+    );
+    let (status, body) = server
+        .get_query("/request", &[("owner", newcomer.address.as_str())])
+        .await;
+    assert_error(status, &body, 507, "server_full");
+    // Not yet: a week has not passed.
+    server.clock.advance(Duration::days(6));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.dropped_pending, 0);
+    server.clock.advance(Duration::days(2));
+    let report = server.service.expire_buckets().await.unwrap().expect("ran");
+    assert_eq!(report.dropped_pending, 1);
+    // The capacity it held is free again, and a later deposit pays for nothing dropped.
+    let (status, body) = server
+        .get_query("/request", &[("owner", newcomer.address.as_str())])
+        .await;
+    assert_eq!(
+        (status, body["result"].as_str()),
+        (200, Some("success")),
+        "{body}"
+    );
+    let balance = server
+        .service
+        .credit(&owner.address, 1_000, "test")
+        .await
+        .unwrap();
+    assert_eq!(balance, 1_000, "the dropped bucket is not paid");
 }

@@ -67,6 +67,7 @@ async fn pass(service: &Service, job: Job) -> Result<serde_json::Value, ServiceE
                 "mails_queued": report.mails_queued,
                 "purged_buckets": report.purged_buckets,
                 "purged_pairs": report.purged_pairs,
+                "dropped_pending": report.dropped_pending,
             }),
             None => {
                 serde_json::json!({"job": "expiry", "skipped": "another replica is running it"})

@@ -21,6 +21,7 @@ impl Service {
         let policy = ExpiryPolicy {
             retention_days: self.config.expired_retention_days,
             price_sats: self.price_sats(),
+            pending_days: self.config.pending_bucket_days,
         };
         let report = self.lifecycle.expire(self.clock.now(), &policy).await?;
         METRICS

@@ -11,6 +11,8 @@ use super::store_error::StoreError;
 pub struct ExpiryPolicy {
     pub retention_days: i64,
     pub price_sats: i64,
+    /// Days a bought bucket may stay unpaid before it is dropped.
+    pub pending_days: i64,
 }
 
 /// The outcome of one send attempt to record (`rules::mail::after_attempt`); `attempts`
@@ -83,6 +85,8 @@ pub struct ExpiryReport {
     pub purged_buckets: i64,
     pub purged_pairs: i64,
     pub mails_queued: i64,
+    /// Bought buckets left unpaid past `pending_days`: dropped (expired), holding nothing.
+    pub dropped_pending: i64,
 }
 
 /// A queued mail as the sender sees it.
@@ -100,8 +104,9 @@ pub struct OutboxMail {
 pub trait Lifecycle: Send + Sync {
     /// One expiry pass, exclusive across replicas: locks a batch of due buckets, their
     /// pairs and their owners' live buckets, applies `rules::expiry::plan` (expire, move,
-    /// queue one notice per bucket) and purges what `rules::expiry::purge_before` says;
-    /// all in one transaction. None when another replica is running the pass right now.
+    /// queue one notice per bucket), purges what `rules::expiry::purge_before` says and drops
+    /// the pending buckets bought before `rules::expiry::unpaid_before`; all in one
+    /// transaction. None when another replica is running the pass right now.
     async fn expire(
         &self,
         now: OffsetDateTime,

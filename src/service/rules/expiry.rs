@@ -85,6 +85,12 @@ pub fn plan(
     plan
 }
 
+/// Pending buckets bought at or before this moment were never paid in time: the pass drops
+/// them, so unpaid purchases can not hold the deployment's capacity.
+pub fn unpaid_before(now: OffsetDateTime, policy: &ExpiryPolicy) -> OffsetDateTime {
+    now - Duration::days(policy.pending_days)
+}
+
 /// Expired buckets whose pass ran at or before this moment have ended their retention.
 pub fn purge_before(now: OffsetDateTime, policy: &ExpiryPolicy) -> OffsetDateTime {
     now - Duration::days(policy.retention_days)
@@ -123,6 +129,7 @@ mod tests {
     const POLICY: ExpiryPolicy = ExpiryPolicy {
         retention_days: 30,
         price_sats: 10_000,
+        pending_days: 7,
     };
 
     fn due(bucket_id: i64, account_id: i64, contact: &str) -> DueBucket {
@@ -209,5 +216,6 @@ mod tests {
     fn retention_counts_back_from_the_pass() {
         let now = time::macros::datetime!(2026-06-01 0:00 UTC);
         assert_eq!(purge_before(now, &POLICY), now - Duration::days(30));
+        assert_eq!(unpaid_before(now, &POLICY), now - Duration::days(7));
     }
 }

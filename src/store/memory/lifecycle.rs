@@ -77,6 +77,24 @@ impl State {
         queued
     }
 
+    /// Drops (expires) a batch of pending buckets bought at or before `before`.
+    fn drop_unpaid(&mut self, now: OffsetDateTime, before: OffsetDateTime) -> i64 {
+        let unpaid: Vec<i64> = self
+            .buckets
+            .iter()
+            .filter(|b| b.status == BucketStatus::Pending && b.created <= before)
+            .map(|b| b.id)
+            .take(usize::try_from(expiry::BATCH).unwrap_or(usize::MAX))
+            .collect();
+        for id in &unpaid {
+            if let Some(bucket) = self.bucket_mut(*id) {
+                bucket.status = BucketStatus::Expired;
+            }
+            self.expired_at.insert(*id, now);
+        }
+        unpaid.len() as i64
+    }
+
     fn purge(&mut self, before: OffsetDateTime) -> (i64, i64) {
         let mut purged: Vec<i64> = self
             .buckets
@@ -130,11 +148,13 @@ impl Lifecycle for MemoryStore {
         let plan = expiry::plan(&due, &pairs, &live, policy);
         let mails_queued = state.apply(&plan, now);
         let (purged_buckets, purged_pairs) = state.purge(expiry::purge_before(now, policy));
+        let dropped_pending = state.drop_unpaid(now, expiry::unpaid_before(now, policy));
         Ok(Some(ExpiryReport {
             expired: plan.expired,
             purged_buckets,
             purged_pairs,
             mails_queued,
+            dropped_pending,
         }))
     }
 

@@ -175,12 +175,22 @@ impl Lifecycle for PostgresStore {
         let mails_queued = apply(&tx, &plan, now).await?;
         let (purged_buckets, purged_pairs) =
             purge(&tx, now, expiry::purge_before(now, policy)).await?;
+        let dropped_pending = tx
+            .execute(
+                "UPDATE buckets SET status = 'expired', expired_at = $1 \
+                 WHERE id IN (SELECT id FROM buckets WHERE status = 'pending' \
+                              AND created_at <= $2 ORDER BY id LIMIT $3 FOR UPDATE)",
+                &[&now, &expiry::unpaid_before(now, policy), &expiry::BATCH],
+            )
+            .await
+            .map_err(db_error)? as i64;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(ExpiryReport {
             expired: plan.expired,
             purged_buckets,
             purged_pairs,
             mails_queued,
+            dropped_pending,
         }))
     }
 
