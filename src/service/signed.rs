@@ -75,21 +75,21 @@ impl Service {
                 consume,
             )
             .await?;
-        if verdict == Admission::Accepted {
-            if let Some((delegate, id)) = &proof {
-                // The owner's latest proof names the delegate from now on.
-                self.accounts
-                    .adopt_delegate(account.id, Some(delegate.as_str()), id)
-                    .await?;
-            }
-        }
         match verdict {
-            Admission::Accepted => Ok(Admitted {
-                account: account.address.clone(),
-                nonce: nonce.clone(),
-                request,
-                document,
-            }),
+            Admission::Accepted => {
+                if let Some((delegate, id)) = &proof {
+                    // The owner's latest proof names the delegate from now on.
+                    self.accounts
+                        .adopt_delegate(account.id, Some(delegate.as_str()), id)
+                        .await?;
+                }
+                Ok(Admitted {
+                    account: account.address.clone(),
+                    nonce: nonce.clone(),
+                    request,
+                    document,
+                })
+            }
             Admission::BadNonce => Err(ServiceError::BadNonce),
             Admission::Replayed => {
                 METRICS.replays_rejected.inc();
