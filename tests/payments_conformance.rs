@@ -520,26 +520,18 @@ async fn a_strangers_unsigned_requests_never_change_the_contact(backend: Backend
     let nonce = server.nonce(&owner).await;
     assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
     // A stranger names another contact in unsigned /request and /buy for the account.
-    let (status, _) = server
-        .get_query(
-            "/request",
-            &[
-                ("owner", owner.address.as_str()),
-                ("contact", "thief@example.org"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _) = server
-        .get_query(
-            "/buy",
-            &[
-                ("address", owner.address.as_str()),
-                ("contact", "thief@example.org"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200);
+    for (path, account) in [("/request", "owner"), ("/buy", "address")] {
+        let (status, _) = server
+            .get_query(
+                path,
+                &[
+                    (account, owner.address.as_str()),
+                    ("contact", "thief@example.org"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{path}");
+    }
     // The expiry notice still goes to the owner's contact.
     server.clock.advance(time::Duration::days(31));
     server.service.expire_buckets().await.unwrap();

@@ -38,9 +38,7 @@ async fn four_worst_case_queries_keep_the_replica_within_its_memory_target() {
     let real = RealBackends::fresh().await;
     let (port, admin) = (free_port(), free_port());
     let mut child = serving(port, admin)
-        .env("DATABASE_URL", &real.database_url)
-        .env("REDIS_URL", &real.redis_url)
-        .env("CAUSEWAY_REDIS_PREFIX", &real.redis_prefix)
+        .envs(real.env())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();

@@ -97,9 +97,7 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
     let (otlp_port, bodies) = otlp_receiver().await;
     let (port, admin) = (free_port(), free_port());
     let mut child = serving(port, admin)
-        .env("DATABASE_URL", &real.database_url)
-        .env("REDIS_URL", &real.redis_url)
-        .env("CAUSEWAY_REDIS_PREFIX", &real.redis_prefix)
+        .envs(real.env())
         .env(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             format!("http://127.0.0.1:{otlp_port}"),

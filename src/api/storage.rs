@@ -201,13 +201,13 @@ impl StorageApi {
         /// An ETag from an earlier read: answered 304, not charged, while it is current.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
-        request: &poem::Request,
+        http: &poem::Request,
     ) -> Result<GetResponse, ApiError> {
         let key = params::key(&key.0)?;
         let request = GetRequest {
             key: key.clone(),
             if_none_match: if_none_match.0,
-            serves_body: head::serves_body(request),
+            serves_body: head::serves_body(http),
         };
         Ok(match self.service.get(request).await? {
             GetOutcome::Found { value, etag } => GetResponse::Found(

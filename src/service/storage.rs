@@ -130,7 +130,7 @@ impl Service {
             return Ok(GetOutcome::NotModified { etag: pair.etag });
         }
         let bytes = bandwidth::charged_bytes(pair.value.len(), request.serves_body);
-        let served = if bytes > 0 {
+        let served = if request.serves_body {
             self.meter
                 .charge(
                     pair.bucket.id,

@@ -63,6 +63,15 @@ impl RealBackends {
         config.redis_prefix = self.redis_prefix.clone();
     }
 
+    /// The environment that points a spawned `causeway` binary at these backends.
+    pub fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("DATABASE_URL", self.database_url.clone()),
+            ("REDIS_URL", self.redis_url.clone()),
+            ("CAUSEWAY_REDIS_PREFIX", self.redis_prefix.clone()),
+        ]
+    }
+
     /// A direct connection into the test's schema, to check what the server stored.
     pub async fn sql(&self) -> tokio_postgres::Client {
         let (client, connection) =

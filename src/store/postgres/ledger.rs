@@ -236,28 +236,30 @@ impl Ledger for PostgresStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let balance = lock_balance(&tx, account_id).await?;
-        let pending: Vec<PendingBucket> = tx
+        let pending: Vec<Bucket> = tx
             .query(
-                "SELECT id, price_sats FROM buckets WHERE account_id = $1 AND status = 'pending'",
+                &format!(
+                    "SELECT {BUCKET_COLUMNS} FROM buckets \
+                     WHERE account_id = $1 AND status = 'pending'"
+                ),
                 &[&account_id],
             )
             .await
             .map_err(db_error)?
             .iter()
-            .map(|row| PendingBucket {
-                bucket_id: row.get(0),
-                price_sats: row.get(1),
+            .map(|row| bucket_from_row(row, 0))
+            .collect::<Result<_, _>>()?;
+        let queue: Vec<PendingBucket> = pending
+            .iter()
+            .map(|bucket| PendingBucket {
+                bucket_id: bucket.id,
+                price_sats: bucket.price_sats,
             })
             .collect();
-        if let Some(reused) = money::pending_reused(signed, &pending) {
-            let row = tx
-                .query_one(
-                    &format!("SELECT {BUCKET_COLUMNS} FROM buckets WHERE id = $1"),
-                    &[&reused],
-                )
-                .await
-                .map_err(db_error)?;
-            return Ok(Purchase::Bucket(bucket_from_row(&row, 0)?));
+        if let Some(reused) = money::pending_reused(signed, &queue) {
+            if let Some(bucket) = pending.into_iter().find(|bucket| bucket.id == reused) {
+                return Ok(Purchase::Bucket(bucket));
+            }
         }
         let committed = lock_capacity(&tx).await.map_err(db_error)?;
         if !capacity::may_add(committed, terms.bytes_total, capacity) {

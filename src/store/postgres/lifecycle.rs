@@ -237,36 +237,26 @@ impl Lifecycle for PostgresStore {
         attempt: &MailAttempt,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        // The row was unsent and unfailed while leased, so each outcome sets its own columns.
+        let (attempts, sent_at, retry_at, failed_at, why) = match attempt {
+            MailAttempt::Sent { attempts } => (attempts, Some(now), None, None, None),
+            MailAttempt::Retry { attempts, at, why } => {
+                (attempts, None, Some(*at), None, Some(why.as_str()))
+            }
+            MailAttempt::Failed { attempts, why } => {
+                (attempts, None, None, Some(now), Some(why.as_str()))
+            }
+        };
         let client = self.client().await?;
-        let updated =
-            match attempt {
-                MailAttempt::Sent { attempts } => {
-                    client
-                        .execute(
-                            "UPDATE outbox SET sent_at = $2, attempts = $3, lease_until = NULL \
-                         WHERE id = $1",
-                            &[&id, &now, attempts],
-                        )
-                        .await
-                }
-                MailAttempt::Retry { attempts, at, why } => client
-                    .execute(
-                        "UPDATE outbox SET attempts = $3, next_attempt_at = $2, last_error = $4, \
-                           lease_until = NULL WHERE id = $1",
-                        &[&id, at, attempts, why],
-                    )
-                    .await,
-                MailAttempt::Failed { attempts, why } => {
-                    client
-                        .execute(
-                            "UPDATE outbox SET attempts = $3, failed_at = $2, last_error = $4, \
-                           lease_until = NULL WHERE id = $1",
-                            &[&id, &now, attempts, why],
-                        )
-                        .await
-                }
-            };
-        updated.map_err(db_error)?;
+        client
+            .execute(
+                "UPDATE outbox SET attempts = $2, sent_at = $3, \
+                   next_attempt_at = COALESCE($4, next_attempt_at), failed_at = $5, \
+                   last_error = COALESCE($6, last_error), lease_until = NULL WHERE id = $1",
+                &[&id, attempts, &sent_at, &retry_at, &failed_at, &why],
+            )
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }
