@@ -193,6 +193,19 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_SHUTDOWN_DELAY_SECS", default_value_t = 0)]
     pub shutdown_delay_secs: u64,
 
+    /// Seconds a new request's head (request line and headers) may take to arrive, from the
+    /// connection's start or the request's first byte, before the connection is closed.
+    #[arg(long, env = "CAUSEWAY_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub http_header_timeout_secs: u64,
+
+    /// Seconds a keep-alive connection may sit idle between requests before it is closed.
+    #[arg(long, env = "CAUSEWAY_HTTP_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub http_idle_timeout_secs: u64,
+
+    /// Public connections one replica holds at once; further ones wait in the listen queue.
+    #[arg(long, env = "CAUSEWAY_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
     /// Run no background jobs in this replica.
     #[arg(long, env = "CAUSEWAY_NO_JOBS", default_value_t = false)]
     pub no_jobs: bool,
@@ -275,6 +288,9 @@ mod tests {
         assert_eq!(config.free_buckets, 4);
         assert_eq!(config.nonce_mode, NonceMode::Reusable);
         assert_eq!(config.accepted_networks.0, vec![Net::Mainnet, Net::Testnet]);
+        assert_eq!(config.http_header_timeout_secs, 10);
+        assert_eq!(config.http_idle_timeout_secs, 60);
+        assert_eq!(config.max_connections, 10_000);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Used by `main` and by the tests, so both run the same wiring.
 
 mod backends;
+mod connections;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::mail::{MailError, Mailer};
 use crate::service::{Clock, Service, SettingsError, SystemClock};
 
 pub use backends::{BackendError, Backends};
+pub use connections::{ConnectionLimits, GuardedAcceptor};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -80,9 +82,12 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<Running> {
-        let public = TcpListener::bind(self.config.listen)
-            .into_acceptor()
-            .await?;
+        let public = GuardedAcceptor::new(
+            TcpListener::bind(self.config.listen)
+                .into_acceptor()
+                .await?,
+            ConnectionLimits::from_config(&self.config),
+        );
         let admin = TcpListener::bind(self.config.admin_listen)
             .into_acceptor()
             .await?;

@@ -31,6 +31,10 @@ pub struct Metrics {
     pub deposit_decreases: IntCounter,
     pub mails: IntCounterVec,
     pub buckets_expired: IntCounter,
+    /// Public connections this replica holds open now.
+    pub connections_open: IntGauge,
+    /// Public connections closed by the server, by reason (`header_timeout`, `idle_timeout`).
+    pub connections_cut: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
@@ -81,6 +85,16 @@ impl Metrics {
         )
         .unwrap_or_else(|err| unreachable_metric("causeway_http_request_duration_seconds", err));
         let _ = registry.register(Box::new(http_duration.clone()));
+        let connections_cut = counter_vec(
+            &registry,
+            "causeway_connections_cut_total",
+            "Public connections the server closed, by reason (header_timeout, idle_timeout).",
+            &["reason"],
+        );
+        // Both series exist from the start, so a dashboard shows zero rather than nothing.
+        for reason in ["header_timeout", "idle_timeout"] {
+            connections_cut.with_label_values(&[reason]);
+        }
         Metrics {
             http_requests: counter_vec(
                 &registry,
@@ -164,6 +178,12 @@ impl Metrics {
                 "causeway_buckets_expired_total",
                 "Buckets expired by this replica.",
             ),
+            connections_open: gauge(
+                &registry,
+                "causeway_connections_open",
+                "Public listener connections open now.",
+            ),
+            connections_cut,
             registry,
         }
     }
