@@ -93,7 +93,7 @@ async fn migrate_subcommand_creates_the_schema_once() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
     let pairs = sql
         .query_one("SELECT count(*) FROM pairs", &[])
         .await

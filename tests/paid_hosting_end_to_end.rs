@@ -28,7 +28,21 @@ async fn a_paying_owner_from_deposit_to_expiry() {
     let owner = p2pkh();
     let owner_addr = owner.address.as_str();
 
-    // Register: the deposit address is the xpub's child at the account index (1).
+    // Register: the deposit address is the xpub's child at the next dense index, 1 (after
+    // an earlier asker's 0): the vector's m/0H/1.
+    let earlier = p2pkh();
+    let earlier_signature = earlier.sign(&format!("e@example.org{}", earlier.address));
+    let (status, _) = server
+        .get_query(
+            "/address",
+            &[
+                ("contact", "e@example.org"),
+                ("address", earlier.address.as_str()),
+                ("signature", &earlier_signature),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
     let contact = "owner@example.org";
     let signature = owner.sign(&format!("{contact}{owner_addr}"));
     let (status, body) = server
@@ -116,7 +130,7 @@ async fn a_paying_owner_from_deposit_to_expiry() {
     let sql = server.real.as_ref().unwrap().sql().await;
     let row = sql
         .query_one(
-            "SELECT (SELECT balance_sats FROM accounts), (SELECT sum(delta_sats) FROM ledger)::BIGINT, \
+            "SELECT (SELECT sum(balance_sats) FROM accounts)::BIGINT, (SELECT sum(delta_sats) FROM ledger)::BIGINT, \
                     (SELECT sum(bytes_used) FROM buckets)::BIGINT, (SELECT sum(size) FROM pairs)::BIGINT",
             &[],
         )

@@ -13,7 +13,8 @@ const PRICE: i64 = 10_000;
 
 conformance!(
     deposit_address_needs_a_configured_key,
-    deposit_address_is_the_xpub_child_at_the_account_index,
+    deposit_addresses_are_xpub_children_at_dense_indexes,
+    concurrent_first_askers_get_indexes_without_gaps_or_repeats,
     balance_needs_the_accounts_signed_nonce,
     unsigned_purchase_is_pending_until_deposits_cover_it,
     signed_and_funded_purchase_is_active_at_once,
@@ -116,7 +117,39 @@ async fn deposit_address_needs_a_configured_key(backend: Backend) {
     assert_error(status, &body, 501, "payments_disabled");
 }
 
-async fn deposit_address_is_the_xpub_child_at_the_account_index(backend: Backend) {
+/// Registers `signer` with `/address` and returns its deposit address.
+async fn deposit_address_of(server: &TestServer, signer: &causeway::auth::Signer) -> String {
+    let contact = "first@example.org";
+    let signature = signer.sign(&format!("{contact}{}", signer.address));
+    let query = [
+        ("contact", contact),
+        ("address", signer.address.as_str()),
+        ("signature", signature.as_str()),
+    ];
+    let (status, body) = server.get_query("/address", &query).await;
+    assert_eq!(status, 200, "{body}");
+    body["address"].as_str().unwrap().to_owned()
+}
+
+async fn concurrent_first_askers_get_indexes_without_gaps_or_repeats(backend: Backend) {
+    use causeway::chain::deposit::{DepositKeys, DepositKind, DepositNet};
+    let server = paid_server(backend).await;
+    let signers: Vec<_> = (0..12).map(|_| p2pkh()).collect();
+    let handed: std::collections::BTreeSet<String> =
+        join_all(signers.iter().map(|s| deposit_address_of(&server, s)))
+            .await
+            .into_iter()
+            .collect();
+    let keys = DepositKeys::new(XPUB_M_0H, DepositKind::P2wpkh, DepositNet::Mainnet).unwrap();
+    let dense: std::collections::BTreeSet<String> =
+        (0..12).map(|i| keys.address_at(i).unwrap()).collect();
+    assert_eq!(
+        handed, dense,
+        "twelve askers get exactly the children 0..12"
+    );
+}
+
+async fn deposit_addresses_are_xpub_children_at_dense_indexes(backend: Backend) {
     for (kind, expected) in [
         ("p2wpkh", "bc1qhm6697d9d2224vfyt8mj4kw03ncec7a7fdafvt"),
         ("p2pkh", "1JQheacLPdM5ySCkrZkV66G2ApAXe1mqLj"),
@@ -126,7 +159,12 @@ async fn deposit_address_is_the_xpub_child_at_the_account_index(backend: Backend
             c.deposit_address_type = kind.into();
         })
         .await;
-        // The first account has index 1: its address is the vector's m/0H/1.
+        // The first asker gets index 0 (m/0H/0), not the vector's m/0H/1.
+        let first = deposit_address_of(&server, &signer(AddressKind::P2pkh)).await;
+        assert_ne!(first, expected, "{kind}");
+        // Accounts that never ask (here one made by /request) take no index: the next
+        // asker's is 1, the vector's m/0H/1, though its account id is 3.
+        server.enroll(&p2pkh()).await;
         let owner = signer(AddressKind::P2wpkh);
         let contact = "me@example.org";
         let published = owner.sign(&format!("{contact}{}", owner.address));

@@ -11,6 +11,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/0004_documents.sql")),
     (5, include_str!("../../migrations/0005_mail_lease.sql")),
     (6, include_str!("../../migrations/0006_one_delegate.sql")),
+    (
+        7,
+        include_str!("../../migrations/0007_dense_deposit_indexes.sql"),
+    ),
 ];
 
 /// Any fixed number, shared by every replica of every version of Causeway.

@@ -48,11 +48,16 @@ pub struct BuyOutcome {
 
 impl Service {
     /// The price and the owner's deposit address, for a 402 answer.
-    pub(super) fn payment_hint(&self, account_id: i64) -> PaymentHint {
-        let address = self.deposits.as_ref().and_then(|keys| {
-            let index = u32::try_from(account_id).ok()?;
-            keys.address_at(index).ok()
-        });
+    /// What a 402 tells the caller: the price and where to pay. The address is best effort:
+    /// a store that fails here leaves it out rather than hiding the 402 behind a 503.
+    pub(super) async fn payment_hint(&self, account_id: i64) -> PaymentHint {
+        let address = match self.deposit_address_of(account_id).await {
+            Ok(address) => address,
+            Err(err) => {
+                tracing::warn!(error = %err, "no deposit address for a payment hint");
+                None
+            }
+        };
         PaymentHint {
             price_sats: self.price_sats(),
             address,
@@ -94,20 +99,22 @@ impl Service {
             .ok_or(ServiceError::PaymentsDisabled)
     }
 
-    /// The account's deposit address (the xpub's child at the account's index), recorded so
-    /// the payment watcher can map received coins back to the account.
     async fn deposit_address(&self, account: &Account) -> Result<Option<String>, ServiceError> {
+        self.deposit_address_of(account.id).await
+    }
+
+    /// The account's deposit address: the xpub's child at the account's dense index (given
+    /// on first ask), recorded so the payment watcher can map received coins back to it.
+    async fn deposit_address_of(&self, account_id: i64) -> Result<Option<String>, ServiceError> {
         let Some(keys) = &self.deposits else {
             return Ok(None);
         };
-        let index = u32::try_from(account.id).map_err(|_| {
-            ServiceError::Internal(format!("account index {} too large", account.id))
-        })?;
+        let index = self.ledger.deposit_index(account_id).await?;
         let address = keys
             .address_at(index)
             .map_err(|err| ServiceError::Internal(err.to_string()))?;
         self.ledger
-            .set_deposit_address(account.id, &address)
+            .set_deposit_address(account_id, &address)
             .await?;
         Ok(Some(address))
     }

@@ -102,7 +102,7 @@ impl Service {
             Ok(PutOutcome::KeyOwnedByOther) => ServiceError::KeyOwnedByOther,
             Ok(PutOutcome::NoRoom) => ServiceError::InsufficientStorage {
                 needed: size,
-                payment: self.payment_hint(account.id),
+                payment: self.payment_hint(account.id).await,
             },
             Err(err) => err.into(),
         };
@@ -119,7 +119,7 @@ impl Service {
             .ok_or(ServiceError::NotFound)?;
         if !bandwidth::serves_from(&pair.bucket) {
             return Err(ServiceError::BucketExpired {
-                payment: self.payment_hint(pair.account_id),
+                payment: self.payment_hint(pair.account_id).await,
             });
         }
         if request
@@ -154,7 +154,7 @@ impl Service {
             METRICS.bandwidth_served.inc_by(bytes.unsigned_abs());
         } else {
             return Err(ServiceError::BandwidthExhausted {
-                payment: self.payment_hint(pair.account_id),
+                payment: self.payment_hint(pair.account_id).await,
             });
         }
         Ok(GetOutcome::Found {

@@ -132,6 +132,10 @@ pub trait Ledger: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<DepositOutcome, StoreError>;
 
-    /// Records the account's deposit address (derived from its id, so always the same).
+    /// The BIP-32 child index of the account's deposit address: the one it was given, or
+    /// else the next one (the number of accounts given one before), stored with it at once.
+    async fn deposit_index(&self, account_id: i64) -> Result<u32, StoreError>;
+
+    /// Records the account's deposit address (derived from its index, so always the same).
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError>;
 }

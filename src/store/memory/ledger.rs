@@ -200,6 +200,17 @@ impl Ledger for MemoryStore {
         })
     }
 
+    async fn deposit_index(&self, account_id: i64) -> Result<u32, StoreError> {
+        let mut state = self.lock()?;
+        if let Some(index) = state.deposit_indexes.get(&account_id) {
+            return Ok(*index);
+        }
+        let index = u32::try_from(state.deposit_indexes.len())
+            .map_err(|_| StoreError::Internal("deposit indexes exhausted".into()))?;
+        state.deposit_indexes.insert(account_id, index);
+        Ok(index)
+    }
+
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {
         self.lock()?
             .deposit_addresses

@@ -21,6 +21,8 @@ pub(super) struct State {
     pub(super) balances: HashMap<i64, i64>,
     pub(super) ledger: Vec<LedgerRow>,
     pub(super) deposit_addresses: HashMap<i64, String>,
+    /// Each account's deposit child index, given 0, 1, 2, … in the order they were asked for.
+    pub(super) deposit_indexes: HashMap<i64, u32>,
     pub(super) deposits_seen: HashMap<i64, i64>,
     pub(super) outbox: Vec<OutboxRow>,
     pub(super) next_seq: i64,

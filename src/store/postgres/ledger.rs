@@ -365,6 +365,45 @@ impl Ledger for PostgresStore {
         })
     }
 
+    #[tracing::instrument(name = "postgres.deposit_index", skip_all)]
+    async fn deposit_index(&self, account_id: i64) -> Result<u32, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        let given: Option<i32> = tx
+            .query_opt(
+                "SELECT deposit_index FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&account_id],
+            )
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| StoreError::Internal(format!("no account {account_id}")))?
+            .get(0);
+        let index = match given {
+            Some(index) => index,
+            None => {
+                // The counter's row lock orders concurrent first askers; the index commits
+                // with the account, so none is skipped.
+                let index: i32 = tx
+                    .query_one(
+                        "UPDATE deposit_indexes SET next = next + 1 RETURNING next - 1",
+                        &[],
+                    )
+                    .await
+                    .map_err(db_error)?
+                    .get(0);
+                tx.execute(
+                    "UPDATE accounts SET deposit_index = $2 WHERE id = $1",
+                    &[&account_id, &index],
+                )
+                .await
+                .map_err(db_error)?;
+                index
+            }
+        };
+        tx.commit().await.map_err(db_error)?;
+        u32::try_from(index).map_err(|_| StoreError::Internal(format!("deposit index {index}")))
+    }
+
     #[tracing::instrument(name = "postgres.set_deposit_address", skip_all)]
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {
         let client = self.client().await?;
