@@ -32,28 +32,17 @@ REQUIREMENTS=deploy/requirements.txt
 # Kubernetes version the manifests are validated against (the chart's kubeVersion floor).
 K8S_VERSION=1.30.0
 
-# Every metric the server exports (src/telemetry/metrics.rs). The dashboard may query only
-# these (histograms with their _bucket/_sum/_count series) and must show each of them.
-DASHBOARD_METRICS=(
-    causeway_http_requests_total
-    causeway_http_request_duration_seconds
-    causeway_signature_verifications_total
-    causeway_nonces_issued_total
-    causeway_replays_rejected_total
-    causeway_stored_bytes
-    causeway_bandwidth_bytes_served_total
-    causeway_pg_pool_connections
-    causeway_redis_errors_total
-    causeway_job_runs_total
-    causeway_job_leader
-    causeway_deposits_credited_total
-    causeway_deposit_sats_credited_total
-    causeway_deposit_decreases_total
-    causeway_mails_total
-    causeway_buckets_expired_total
-)
-# Histograms among them.
-DASHBOARD_HISTOGRAMS=(causeway_http_request_duration_seconds)
+# Every metric the server exports, read from where they are defined (src/telemetry/metrics.rs)
+# so a new metric can not be forgotten here. The dashboard may query only these (histograms
+# with their _bucket/_sum/_count series) and must show each of them.
+METRICS_SOURCE=src/telemetry/metrics.rs
+mapfile -t DASHBOARD_METRICS < <(grep -o '"causeway_[a-z0-9_]*"' "$METRICS_SOURCE" | tr -d '"' | sort -u)
+# Histograms among them: the names given to HistogramOpts::new.
+mapfile -t DASHBOARD_HISTOGRAMS < <(grep -A1 'HistogramOpts::new(' "$METRICS_SOURCE" | grep -o '"causeway_[a-z0-9_]*"' | tr -d '"' | sort -u)
+if [ "${#DASHBOARD_METRICS[@]}" -lt 10 ] || [ "${#DASHBOARD_HISTOGRAMS[@]}" -lt 1 ]; then
+    echo "$0: could not read the metric names from $METRICS_SOURCE" >&2
+    exit 1
+fi
 
 # checkov checks skipped on the rendered Kubernetes manifests, each with its reason:
 CHECKOV_K8S_SKIPS=(
