@@ -166,3 +166,61 @@ async fn scrape_connections_open(server: &TestServer) -> i64 {
         .and_then(|value| value.trim().parse().ok())
         .expect("causeway_connections_open is exported")
 }
+
+/// Sends a whole `/put` request whose body is over the limit, as most HTTP clients do (all
+/// of the body before reading the answer), then reads the answer.
+async fn send_oversize_put(server: &TestServer, framing: &str, body: &[u8]) -> String {
+    let mut stream = connect(server).await;
+    let head = format!(
+        "POST /put HTTP/1.1\r\nHost: causeway\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    // In pieces with pauses, so the server has answered before the body is all sent.
+    for piece in body.chunks(32 * 1024) {
+        stream
+            .write_all(piece)
+            .await
+            .expect("the whole body is taken, not reset");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Err(_) => panic!("no end of answer within 10 s"),
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+            Ok(Err(err)) => panic!(
+                "connection reset ({err}) after {:?}",
+                String::from_utf8_lossy(&seen)
+            ),
+        }
+        if String::from_utf8_lossy(&seen).contains("\"code\"") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_answered_413_not_reset() {
+    let server = server(10, 60, 100).await;
+    let limit = server.service.config().max_body_bytes;
+    // Declared too large, and sent anyway.
+    let body = vec![b'a'; limit * 8];
+    let answer =
+        send_oversize_put(&server, &format!("Content-Length: {}", body.len()), &body).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"code\""), "{answer}");
+    // Chunked, so only reading it shows it is too large.
+    let mut chunked = Vec::new();
+    for _ in 0..8 {
+        chunked.extend_from_slice(format!("{:x}\r\n", limit).as_bytes());
+        chunked.extend(std::iter::repeat_n(b'a', limit));
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let answer = send_oversize_put(&server, "Transfer-Encoding: chunked", &chunked).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"code\""), "{answer}");
+}
