@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::auth::Net;
+use crate::domain::Cidr;
 
 /// How long a nonce stays usable once it has signed a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,6 +207,32 @@ pub struct Config {
     #[arg(long, env = "CAUSEWAY_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
 
+    /// Unsigned requests (`/get`, `/query`, `/bitcoin`, `/status`, …) one client may make a
+    /// second, in bursts of as many; 0 turns the limit off.
+    #[arg(long, env = "CAUSEWAY_RATE_READS_PER_SEC", default_value_t = 100)]
+    pub rate_reads_per_sec: u32,
+
+    /// `/nonce` calls one client may make a second, in bursts of as many; 0 turns it off.
+    #[arg(long, env = "CAUSEWAY_RATE_NONCES_PER_SEC", default_value_t = 10)]
+    pub rate_nonces_per_sec: u32,
+
+    /// Signed requests one client may make a second, in bursts of as many; 0 turns it off.
+    #[arg(long, env = "CAUSEWAY_RATE_WRITES_PER_SEC", default_value_t = 50)]
+    pub rate_writes_per_sec: u32,
+
+    /// Accounts one client may create an hour, in bursts of as many; 0 turns it off.
+    #[arg(
+        long,
+        env = "CAUSEWAY_RATE_NEW_ACCOUNTS_PER_HOUR",
+        default_value_t = 20
+    )]
+    pub rate_new_accounts_per_hour: u32,
+
+    /// Load balancers whose X-Forwarded-For names the client (comma list of CIDR networks or
+    /// addresses); from any other peer the header is ignored.
+    #[arg(long, env = "CAUSEWAY_TRUSTED_PROXIES", default_value = "", value_parser = parse_proxies)]
+    pub trusted_proxies: TrustedProxies,
+
     /// Run no background jobs in this replica.
     #[arg(long, env = "CAUSEWAY_NO_JOBS", default_value_t = false)]
     pub no_jobs: bool,
@@ -231,6 +258,19 @@ pub struct Config {
     /// Log format: json (for log collectors) or text (for people).
     #[arg(long, env = "CAUSEWAY_LOG_FORMAT", default_value = "json")]
     pub log_format: String,
+}
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(pub Vec<Cidr>);
+
+fn parse_proxies(text: &str) -> Result<TrustedProxies, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|net| !net.is_empty())
+        .map(str::parse)
+        .collect::<Result<Vec<Cidr>, String>>()
+        .map(TrustedProxies)
 }
 
 /// The networks whose addresses are accepted.
@@ -291,6 +331,20 @@ mod tests {
         assert_eq!(config.http_header_timeout_secs, 10);
         assert_eq!(config.http_idle_timeout_secs, 60);
         assert_eq!(config.max_connections, 10_000);
+        assert_eq!(config.rate_reads_per_sec, 100);
+        assert_eq!(config.rate_nonces_per_sec, 10);
+        assert_eq!(config.rate_writes_per_sec, 50);
+        assert_eq!(config.rate_new_accounts_per_hour, 20);
+        assert!(config.trusted_proxies.0.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_parse_from_a_comma_list() {
+        let proxies = parse_proxies("10.0.0.0/8, 192.0.2.1,fd00::/8").unwrap();
+        let shown: Vec<String> = proxies.0.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
+        assert!(parse_proxies("").unwrap().0.is_empty());
+        assert!(parse_proxies("10.0.0.0/8,nonsense").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod connect;
 pub mod domain;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod metering;
 pub mod nonces;

@@ -1,5 +1,6 @@
 //! `/nonce` and `/request`: nonces for signing, free buckets for Rein clients.
 
+use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
@@ -10,7 +11,7 @@ use time::macros::format_description;
 use super::error::ApiError;
 use super::params;
 use super::tags::Tag;
-use crate::domain::Bucket;
+use crate::domain::{Bucket, Client};
 use crate::service::{FreeBucketRequest, NonceRequest, Service};
 
 /// Rein clients parse bucket dates with `%Y-%m-%d %H:%M:%S`, in UTC.
@@ -117,6 +118,7 @@ impl AccountsApi {
         contact: Query<Option<String>>,
         /// Optional: the owner's signature over `owner + delegate + contact`.
         signature: Query<Option<String>>,
+        client: Data<&Client>,
     ) -> Result<Json<FreeBucketReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;
         let request = FreeBucketRequest {
@@ -124,6 +126,7 @@ impl AccountsApi {
             delegate: params::optional_address("delegate", &delegate.0, accepted)?,
             contact: params::contact(&contact.0)?,
             signature: params::optional_signature(&signature.0)?,
+            client: *client.0,
         };
         let outcome = self.service.request_free_bucket(request).await?;
         let buckets = outcome.buckets.iter().map(BucketReply::from).collect();

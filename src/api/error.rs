@@ -71,6 +71,15 @@ pub enum ApiError {
     /// `server_full`: the deployment has sold all of its `capacity_bytes`.
     #[oai(status = 507)]
     InsufficientStorage(Json<ErrorBody>),
+    /// `rate_limited`: this client is over one of its rate limits; `Retry-After` says in
+    /// how many seconds to come back.
+    #[oai(status = 429)]
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Whole seconds until a request would be allowed.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
     /// `internal`: a bug; the request may be retried.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -119,6 +128,9 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::PaymentsDisabled => ApiError::NotImplemented(body("payments_disabled")),
             ServiceError::ServerFull => ApiError::InsufficientStorage(body("server_full")),
+            ServiceError::RateLimited { retry_after } => {
+                ApiError::TooManyRequests(body("rate_limited"), retry_after.as_secs())
+            }
             ServiceError::Unavailable(why) => {
                 tracing::warn!(error = %why, "backing service unavailable");
                 ApiError::Unavailable(body("unavailable"))

@@ -10,6 +10,7 @@ mod info;
 mod observe;
 mod params;
 mod payments;
+mod rate_limit;
 mod rein;
 mod rein_answers;
 mod storage;
@@ -63,6 +64,7 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
 pub fn public_routes(service: Service) -> impl Endpoint {
     let max_body = service.config().max_body_bytes;
     let replica: std::sync::Arc<str> = service.config().replica.as_str().into();
+    let limiter = service.clone();
     let api = openapi(service);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -71,6 +73,7 @@ pub fn public_routes(service: Service) -> impl Endpoint {
         .nest("/docs", docs)
         .nest("/", api)
         .around(strict_form::refuse_invalid_utf8)
+        .around(move |inner, req| rate_limit::limit_rate(inner, req, limiter.clone()))
         .around(move |inner, req| body_limit::limit_body(inner, req, max_body))
         .around(head::mark_head)
         .catch_all_error(error::contract_error)

@@ -1,5 +1,6 @@
 //! `/address`, `/balance` and `/buy`: paying for hosting in satoshis.
 
+use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
@@ -9,6 +10,7 @@ use super::accounts::BucketReply;
 use super::error::ApiError;
 use super::params;
 use super::tags::Tag;
+use crate::domain::Client;
 use crate::service::{btc_string, BalanceRequest, BuyRequest, RegisterRequest, Service};
 
 pub struct PaymentsApi {
@@ -85,12 +87,14 @@ impl PaymentsApi {
         address: Query<Option<String>>,
         /// Signature by the account over `contact + address`.
         signature: Query<Option<String>>,
+        client: Data<&Client>,
     ) -> Result<Json<AddressReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;
         let request = RegisterRequest {
             address: params::required_address("address", &address.0, accepted)?,
             contact: params::contact(&contact.0)?.unwrap_or_default(),
             signature: params::signature(&signature.0)?,
+            client: *client.0,
         };
         let address = self.service.register(request).await?;
         Ok(Json(AddressReply { address }))
@@ -123,6 +127,8 @@ impl PaymentsApi {
     /// (`nonce`, `signature` over `address + contact + nonce`) and funded, the balance pays
     /// and the bucket is active at once; otherwise it is `pending` until deposits cover it.
     #[oai(path = "/buy", method = "get", operation_id = "buy")]
+    // Each query parameter is its own argument so the OpenAPI document lists it.
+    #[allow(clippy::too_many_arguments)]
     async fn buy(
         &self,
         /// Seed shape: the account.
@@ -137,6 +143,7 @@ impl PaymentsApi {
         nonce: Query<Option<String>>,
         /// Signature by the account over `address + contact + nonce`.
         signature: Query<Option<String>>,
+        client: Data<&Client>,
     ) -> Result<Json<BuyReply>, ApiError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner_text = address.0.as_ref().or(owner.0.as_ref());
@@ -160,6 +167,7 @@ impl PaymentsApi {
             delegate: params::optional_address("delegate", &delegate.0, accepted)?,
             contact: params::contact(&contact.0)?,
             signed,
+            client: *client.0,
         };
         let outcome = self.service.buy(request).await?;
         Ok(Json(BuyReply {

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use crate::cache::{MemoryCache, RedisCache};
 use crate::config::Config;
 use crate::connect::{self, migrate, ConnectError};
+use crate::limits::{MemoryLimiter, RedisLimiter};
 use crate::metering::{MemoryMeter, RedisMeter};
 use crate::nonces::{MemoryNonces, RedisNonces};
 use crate::service::ports::{
-    Accounts, Cache, Documents, Health, Ledger, Lifecycle, NonceStore, Pairs, Ports, TransferMeter,
+    Accounts, Cache, Documents, Health, Ledger, Lifecycle, NonceStore, Pairs, Ports, RateLimiter,
+    TransferMeter,
 };
 use crate::store::{MemoryStore, PostgresStore};
 
@@ -35,6 +37,7 @@ fn ports<S>(
     cache: Arc<dyn Cache>,
     nonces: Arc<dyn NonceStore>,
     meter: Arc<dyn TransferMeter>,
+    limiter: Arc<dyn RateLimiter>,
 ) -> Ports
 where
     S: Health + Accounts + Pairs + Ledger + Lifecycle + Documents + 'static,
@@ -49,6 +52,7 @@ where
         cache,
         nonces,
         meter,
+        limiter,
     }
 }
 
@@ -62,6 +66,7 @@ impl Backends {
                 Arc::new(MemoryCache::new()),
                 Arc::new(MemoryNonces::new()),
                 Arc::new(MemoryMeter::new()),
+                Arc::new(MemoryLimiter::new()),
             ),
             embedded: true,
         }
@@ -83,7 +88,8 @@ impl Backends {
                         store,
                         Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
                         Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
-                        Arc::new(RedisMeter::new(redis, &config.redis_prefix)),
+                        Arc::new(RedisMeter::new(redis.clone(), &config.redis_prefix)),
+                        Arc::new(RedisLimiter::new(redis, &config.redis_prefix)),
                     ),
                     embedded: false,
                 })

@@ -9,10 +9,11 @@ const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::error::ServiceError;
 use super::handle::Service;
+use super::limits::RateClass;
 use super::ports::{Grant, ProofVerdict};
 use super::signed::request_id;
 use crate::auth::{Address, Signature};
-use crate::domain::{Account, Bucket, BucketTerms, Nonce};
+use crate::domain::{Account, Bucket, BucketTerms, Client, Nonce};
 use crate::telemetry::metrics::METRICS;
 
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct FreeBucketRequest {
     pub contact: Option<String>,
     /// The owner's signature over owner + delegate + contact, which proves the delegate.
     pub signature: Option<Signature>,
+    /// Who asked, counted against the new-accounts limit when the account is new.
+    pub client: Client,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +91,12 @@ impl Service {
             None
         };
         let account = self
-            .open_account(&request.owner, request.contact.as_deref(), claimed)
+            .open_account(
+                &request.owner,
+                request.contact.as_deref(),
+                claimed,
+                &request.client,
+            )
             .await?;
         if let Some(proof) = proof {
             // The signature carries no nonce: it takes effect once, as the owner's latest
@@ -146,8 +154,11 @@ impl Service {
                 return Ok(stored);
             }
         }
-        let stored = self.accounts.stored_bytes().await?;
+        let totals = self.accounts.storage_totals().await?;
+        let stored = totals.stored;
         METRICS.stored_bytes.set(stored);
+        METRICS.capacity_sold_bytes.set(totals.sold);
+        METRICS.capacity_bytes.set(self.config.capacity_bytes);
         *self
             .stored_cache
             .lock()
@@ -156,13 +167,19 @@ impl Service {
     }
 
     /// Creates the account if new (an existing one keeps its contact) and records a delegate
-    /// named without the owner's signature as claimed (kept, never trusted to write).
+    /// named without the owner's signature as claimed (kept, never trusted to write). A new
+    /// account counts against its `client`'s new-accounts limit first, so a refused client
+    /// creates nothing.
     pub(super) async fn open_account(
         &self,
         owner: &Address,
         contact: Option<&str>,
         claimed_delegate: Option<&Address>,
+        client: &Client,
     ) -> Result<Account, ServiceError> {
+        if self.accounts.find_account(owner.as_str()).await?.is_none() {
+            self.admit_client(client, RateClass::NewAccounts).await?;
+        }
         let account = self
             .accounts
             .upsert_account(owner.as_str(), contact)

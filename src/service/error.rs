@@ -38,6 +38,8 @@ pub enum ServiceError {
     InsufficientFunds { balance: i64 },
     #[error("This server has sold all of its storage capacity.")]
     ServerFull,
+    #[error("Too many requests from this client; retry after {} s.", retry_after.as_secs())]
+    RateLimited { retry_after: std::time::Duration },
     #[error("Payments are not configured on this server.")]
     PaymentsDisabled,
     #[error("A backing service is unavailable; nothing was changed. Retry shortly.")]

@@ -6,13 +6,15 @@ use std::time::Instant;
 
 use super::clock::Clock;
 use super::error::ServiceError;
+use super::limits::RateClass;
 use super::ports::{
     Accounts, Cache, Documents, Health, Ledger, Lifecycle, MailSender, NonceStore, Pairs, Ports,
-    TransferMeter,
+    RateLimiter, TransferMeter,
 };
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
 use crate::chain::rpc::{BitcoinRpc, NodeAuth, RpcError};
 use crate::config::Config;
+use crate::telemetry::metrics::METRICS;
 
 /// The service every endpoint calls; cheap to clone.
 #[derive(Clone)]
@@ -26,6 +28,7 @@ pub struct Service {
     pub(super) cache: Arc<dyn Cache>,
     pub(super) nonces: Arc<dyn NonceStore>,
     pub(super) meter: Arc<dyn TransferMeter>,
+    pub(super) limiter: Arc<dyn RateLimiter>,
     pub(super) config: Arc<Config>,
     pub(super) clock: Arc<dyn Clock>,
     /// The operator's deposit key; None when payments are disabled.
@@ -53,6 +56,12 @@ impl Service {
             None => None,
         };
         let node = node_client(&config)?;
+        // Every class's refusal series exists from the start, so a dashboard shows zero
+        // rather than nothing.
+        for class in RateClass::ALL {
+            METRICS.rate_limited.with_label_values(&[class.as_str()]);
+        }
+        METRICS.capacity_bytes.set(config.capacity_bytes);
         Ok(Service {
             health: ports.health,
             accounts: ports.accounts,
@@ -63,6 +72,7 @@ impl Service {
             cache: ports.cache,
             nonces: ports.nonces,
             meter: ports.meter,
+            limiter: ports.limiter,
             config,
             clock,
             deposits,

@@ -7,7 +7,7 @@ use super::handle::Service;
 use super::ports::{DepositOutcome, Entry, LedgerEntry, Posted, Purchase};
 use super::signed::request_id;
 use crate::auth::{Address, Signature};
-use crate::domain::{Account, Bucket, BucketTerms, Nonce};
+use crate::domain::{Account, Bucket, BucketTerms, Client, Nonce};
 use crate::telemetry::metrics::METRICS;
 
 /// `/address`: register (or update) an account's contact and get its deposit address.
@@ -17,6 +17,8 @@ pub struct RegisterRequest {
     pub contact: String,
     /// The account's signature over `contact + address` (or the older `contact + "," + address`).
     pub signature: Signature,
+    /// Who asked, counted against the new-accounts limit when the account is new.
+    pub client: Client,
 }
 
 /// `/balance`: signed over `address + nonce`.
@@ -35,6 +37,8 @@ pub struct BuyRequest {
     pub delegate: Option<Address>,
     pub contact: Option<String>,
     pub signed: Option<(Nonce, Signature)>,
+    /// Who asked, counted against the new-accounts limit when the account is new.
+    pub client: Client,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +84,12 @@ impl Service {
             }
         };
         let account = self
-            .accounts
-            .upsert_account(address, Some(&request.contact))
+            .open_account(
+                &request.address,
+                Some(&request.contact),
+                None,
+                &request.client,
+            )
             .await?;
         // No nonce in this signature: it takes effect once, so replaying an old
         // registration can not undo a later contact change.
@@ -151,6 +159,7 @@ impl Service {
                 &request.owner,
                 request.contact.as_deref(),
                 request.delegate.as_ref(),
+                &request.client,
             )
             .await?;
         let signed = match signed_ok {

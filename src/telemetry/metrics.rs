@@ -35,6 +35,13 @@ pub struct Metrics {
     pub connections_open: IntGauge,
     /// Public connections closed by the server, by reason (`header_timeout`, `idle_timeout`).
     pub connections_cut: IntCounterVec,
+    /// Requests refused over a rate limit, by class (`reads`, `nonces`, `writes`,
+    /// `new_accounts`).
+    pub rate_limited: IntCounterVec,
+    /// The deployment's `capacity_bytes` setting.
+    pub capacity_bytes: IntGauge,
+    /// Bytes of all live buckets (active and pending), what capacity has been sold.
+    pub capacity_sold_bytes: IntGauge,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
@@ -95,6 +102,12 @@ impl Metrics {
         for reason in ["header_timeout", "idle_timeout"] {
             connections_cut.with_label_values(&[reason]);
         }
+        let rate_limited = counter_vec(
+            &registry,
+            "causeway_rate_limited_total",
+            "Requests refused with 429 over a per-client rate limit, by class.",
+            &["class"],
+        );
         Metrics {
             http_requests: counter_vec(
                 &registry,
@@ -184,6 +197,17 @@ impl Metrics {
                 "Public listener connections open now.",
             ),
             connections_cut,
+            rate_limited,
+            capacity_bytes: gauge(
+                &registry,
+                "causeway_capacity_bytes",
+                "Storage this deployment may sell (capacity_bytes).",
+            ),
+            capacity_sold_bytes: gauge(
+                &registry,
+                "causeway_capacity_sold_bytes",
+                "Bytes of all live buckets, active and pending: capacity sold.",
+            ),
             registry,
         }
     }

@@ -93,6 +93,12 @@ pub fn test_config() -> Config {
     config.no_jobs = true;
     // One free bucket, so a test may call /request again to read its buckets.
     config.free_buckets = 1;
+    // Every test calls from 127.0.0.1, and many create dozens of accounts in a moment; the
+    // rate-limit tests (tests/rate_limits.rs) turn the limits on with their defaults.
+    config.rate_reads_per_sec = 0;
+    config.rate_nonces_per_sec = 0;
+    config.rate_writes_per_sec = 0;
+    config.rate_new_accounts_per_hour = 0;
     config
 }
 
@@ -139,8 +145,18 @@ impl TestServer {
 
     /// A server with exactly this configuration (e.g. a second replica of another).
     pub async fn from_config(config: Config, real: Option<RealBackends>) -> TestServer {
-        let backends = Backends::connect(&config).await.expect("backends connect");
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+        TestServer::on_clock(config, real, clock).await
+    }
+
+    /// A server with this configuration reading `clock`: replicas of one deployment
+    /// share wall-clock time, so tests that move time give them one clock.
+    pub async fn on_clock(
+        config: Config,
+        real: Option<RealBackends>,
+        clock: Arc<ManualClock>,
+    ) -> TestServer {
+        let backends = Backends::connect(&config).await.expect("backends connect");
         let mut app = app::build(config, &backends, clock.clone()).expect("valid settings");
         let mails = Arc::new(RecordingMailer::default());
         if app.config.smtp_url.is_none() {

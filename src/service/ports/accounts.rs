@@ -42,6 +42,15 @@ pub enum Grant {
     ServerFull,
 }
 
+/// The deployment's storage at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageTotals {
+    /// Bytes used across all buckets.
+    pub stored: i64,
+    /// Bytes of every live bucket, active or pending: the capacity sold.
+    pub sold: i64,
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError>;
@@ -107,6 +116,6 @@ pub trait Accounts: Send + Sync {
     /// Adds metered transfer to a bucket's folded total.
     async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError>;
 
-    /// Bytes stored across all buckets.
-    async fn stored_bytes(&self) -> Result<i64, StoreError>;
+    /// Bytes stored across all buckets, and bytes sold (every live bucket's size).
+    async fn storage_totals(&self) -> Result<StorageTotals, StoreError>;
 }

@@ -1,5 +1,5 @@
 //! The service's ports: the small traits it needs from the outside world, with the data
-//! that crosses them. Adapters (`store`, `nonces`, `metering`, `cache`, `mail`) implement
+//! that crosses them. Adapters (`store`, `nonces`, `metering`, `cache`, `limits`, `mail`) implement
 //! them; the service is built from a `Ports` value and never names an adapter.
 
 mod accounts;
@@ -8,6 +8,7 @@ mod documents;
 mod health;
 mod ledger;
 mod lifecycle;
+mod limits;
 mod mail;
 mod meter;
 mod nonces;
@@ -16,7 +17,7 @@ mod store_error;
 
 use std::sync::Arc;
 
-pub use accounts::{Accounts, DelegateState, Grant, ProofId, ProofVerdict};
+pub use accounts::{Accounts, DelegateState, Grant, ProofId, ProofVerdict, StorageTotals};
 pub use cache::{Cache, CacheError};
 pub use documents::{DocQuery, Documents, FoundDoc, Searchable};
 pub use health::{Health, PoolStatus};
@@ -25,6 +26,7 @@ pub use lifecycle::{
     DueBucket, DuePair, ExpiredBucket, ExpiryPolicy, ExpiryReport, Lifecycle, LiveRoom, Mail,
     MailAttempt, OutboxMail,
 };
+pub use limits::{LimiterError, RateLimit, RateLimiter, Taken};
 pub use mail::{Delivery, MailSender};
 pub use meter::{Charge, MeterError, TransferMeter};
 pub use nonces::{Admission, NonceStore, NonceStoreError, RequestId};
@@ -43,4 +45,5 @@ pub struct Ports {
     pub cache: Arc<dyn Cache>,
     pub nonces: Arc<dyn NonceStore>,
     pub meter: Arc<dyn TransferMeter>,
+    pub limiter: Arc<dyn RateLimiter>,
 }

@@ -10,3 +10,4 @@ pub mod free_buckets;
 pub mod mail;
 pub mod money;
 pub mod placement;
+pub mod rate;

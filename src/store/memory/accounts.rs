@@ -5,7 +5,9 @@ use time::OffsetDateTime;
 
 use super::MemoryStore;
 use crate::domain::{Account, Bucket, BucketStatus, BucketTerms};
-use crate::service::ports::{Accounts, DelegateState, Grant, ProofId, ProofVerdict, StoreError};
+use crate::service::ports::{
+    Accounts, DelegateState, Grant, ProofId, ProofVerdict, StorageTotals, StoreError,
+};
 use crate::service::rules::{capacity, delegate, free_buckets};
 
 #[async_trait]
@@ -164,8 +166,11 @@ impl Accounts for MemoryStore {
         Ok(())
     }
 
-    async fn stored_bytes(&self) -> Result<i64, StoreError> {
+    async fn storage_totals(&self) -> Result<StorageTotals, StoreError> {
         let state = self.lock()?;
-        Ok(state.buckets.iter().map(|b| b.bytes_used).sum())
+        Ok(StorageTotals {
+            stored: state.buckets.iter().map(|b| b.bytes_used).sum(),
+            sold: state.committed_bytes(),
+        })
     }
 }

@@ -4,12 +4,14 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use time::OffsetDateTime;
 
-use super::buckets::lock_capacity;
+use super::buckets::{lock_capacity, SOLD_BYTES};
 use super::errors::db_error;
 use super::rows::{account_from_row, bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::domain::{Account, Bucket, BucketTerms};
-use crate::service::ports::{Accounts, DelegateState, Grant, ProofId, ProofVerdict, StoreError};
+use crate::service::ports::{
+    Accounts, DelegateState, Grant, ProofId, ProofVerdict, StorageTotals, StoreError,
+};
 use crate::service::rules::{capacity, delegate, free_buckets};
 
 /// The account's current proof and whether `proof` was spent; `lock` is `" FOR UPDATE"` when
@@ -269,16 +271,19 @@ impl Accounts for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(name = "postgres.stored_bytes", skip_all)]
-    async fn stored_bytes(&self) -> Result<i64, StoreError> {
+    #[tracing::instrument(name = "postgres.storage_totals", skip_all)]
+    async fn storage_totals(&self) -> Result<StorageTotals, StoreError> {
         let client = self.client().await?;
         let row = client
             .query_one(
-                "SELECT COALESCE(sum(bytes_used), 0)::BIGINT FROM buckets",
+                &format!("SELECT COALESCE(sum(bytes_used), 0)::BIGINT, {SOLD_BYTES} FROM buckets"),
                 &[],
             )
             .await
             .map_err(db_error)?;
-        Ok(row.get(0))
+        Ok(StorageTotals {
+            stored: row.get(0),
+            sold: row.get(1),
+        })
     }
 }

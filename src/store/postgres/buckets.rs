@@ -75,6 +75,11 @@ pub(super) async fn release(
     Ok(())
 }
 
+/// The bytes of every live bucket, active or pending, as one aggregate over `buckets`: what
+/// the capacity rule counts as sold.
+pub(super) const SOLD_BYTES: &str =
+    "COALESCE(sum(bytes_total) FILTER (WHERE status IN ('active', 'pending')), 0)::BIGINT";
+
 /// Any fixed number; paired with the schema's hash like the expiry lock.
 const CAPACITY_LOCK: i32 = 0x6361_7061;
 
@@ -90,11 +95,8 @@ pub(super) async fn lock_capacity(tx: &Transaction<'_>) -> Result<i64, tokio_pos
     .await?;
     let row = tx
         .query_one(
-            &tx.prepare_cached(
-                "SELECT COALESCE(sum(bytes_total), 0)::BIGINT FROM buckets \
-                 WHERE status IN ('active', 'pending')",
-            )
-            .await?,
+            &tx.prepare_cached(&format!("SELECT {SOLD_BYTES} FROM buckets"))
+                .await?,
             &[],
         )
         .await?;

@@ -1,0 +1,8 @@
+//! The rate limiter adapters: Redis for deployments (shared by every replica), memory for the
+//! embedded backend.
+
+mod memory;
+mod redis;
+
+pub use self::redis::RedisLimiter;
+pub use memory::MemoryLimiter;

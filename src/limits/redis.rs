@@ -1,0 +1,70 @@
+//! Rate limits in Redis, so every replica counts a client against the same bucket: one key
+//! per (class, client) holding its TAT, updated by one Lua script per request.
+
+use async_trait::async_trait;
+use redis::Script;
+
+use crate::connect::redis::RedisLink;
+use crate::service::ports::{LimiterError, RateLimit, RateLimiter, Taken};
+
+pub struct RedisLimiter {
+    link: RedisLink,
+    prefix: String,
+    take: Script,
+}
+
+// KEYS: the bucket. ARGV: now, interval, burst (microseconds). Returns 0 when allowed, else
+// the microseconds until a request would be. The same arithmetic as `rules::rate::judge`
+// (Lua numbers are doubles: exact for Unix microseconds until the year 2255). The key
+// expires when the bucket is full again, so idle clients cost nothing.
+const TAKE: &str = r#"
+local now = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local ahead = tat - now
+if ahead > tonumber(ARGV[3]) then return ahead - tonumber(ARGV[3]) end
+local nextat = tat + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], string.format('%.0f', nextat), 'PX', math.ceil((nextat - now) / 1000))
+return 0
+"#;
+
+impl RedisLimiter {
+    pub fn new(link: RedisLink, prefix: &str) -> RedisLimiter {
+        RedisLimiter {
+            link,
+            prefix: format!("{prefix}rate:"),
+            take: Script::new(TAKE),
+        }
+    }
+}
+
+fn unavailable(err: redis::RedisError) -> LimiterError {
+    crate::telemetry::metrics::METRICS.redis_errors.inc();
+    LimiterError(err.to_string())
+}
+
+#[async_trait]
+impl RateLimiter for RedisLimiter {
+    #[tracing::instrument(name = "redis.rate", skip_all)]
+    async fn take(
+        &self,
+        bucket: &str,
+        limit: RateLimit,
+        now_micros: u64,
+    ) -> Result<Taken, LimiterError> {
+        let mut connection = self.link.connection().await.map_err(unavailable)?;
+        let wait: u64 = self
+            .take
+            .key(format!("{}{bucket}", self.prefix))
+            .arg(now_micros)
+            .arg(limit.interval_micros)
+            .arg(limit.burst_micros)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(unavailable)?;
+        Ok(match wait {
+            0 => Taken::Allowed,
+            retry_after_micros => Taken::Refused { retry_after_micros },
+        })
+    }
+}
