@@ -121,8 +121,14 @@ async fn every_dashboard_metric_moves_under_traffic() {
     }
     let after = scrape(&server).await;
     // Gauges: their values now.
+    let config = server.service.config();
+    assert_eq!(
+        value(&after, "causeway_capacity_bytes"),
+        config.capacity_bytes as f64
+    );
     for (series, at_least) in [
         ("causeway_stored_bytes", 6.0),
+        ("causeway_capacity_sold_bytes", config.bucket_bytes as f64),
         (r#"causeway_pg_pool_connections{state="size"}"#, 1.0),
         (r#"causeway_job_leader{job="expiry"}"#, 1.0),
     ] {
