@@ -155,13 +155,10 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
 }
 
 async fn scrape_connections_open(server: &TestServer) -> i64 {
-    let text = reqwest::get(format!("{}/metrics", server.admin))
+    server
+        .metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|line| line.strip_prefix("causeway_connections_open "))
         .and_then(|value| value.trim().parse().ok())
         .expect("causeway_connections_open is exported")

@@ -50,18 +50,6 @@ fn dashboard_metrics() -> Vec<String> {
     names
 }
 
-async fn scrape(server: &TestServer) -> String {
-    server
-        .http
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 fn value(metrics: &str, series: &str) -> f64 {
     metrics
         .lines()
@@ -81,7 +69,7 @@ async fn request_metrics_are_labelled_by_route_template_whatever_the_key() {
     for path in ["/no/such/path-1", "/no/such/path-2", "/another"] {
         server.get(path).await;
     }
-    let metrics = scrape(&server).await;
+    let metrics = server.metrics().await;
     let series: Vec<&str> = metrics
         .lines()
         .filter(|l| l.starts_with("causeway_http_requests_total{"))
@@ -105,7 +93,7 @@ async fn request_metrics_are_labelled_by_route_template_whatever_the_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_metric_moves_under_traffic() {
     let server = TestServer::start(Backend::Real).await;
-    let before = scrape(&server).await;
+    let before = server.metrics().await;
     let owner = p2pkh();
     server.enroll(&owner).await;
     let nonce = server.nonce(&owner).await;
@@ -119,7 +107,7 @@ async fn every_dashboard_metric_moves_under_traffic() {
     for job in [Job::Metering, Job::Expiry, Job::Mail, Job::Payments] {
         run_once(&server.service, job).await.unwrap();
     }
-    let after = scrape(&server).await;
+    let after = server.metrics().await;
     // Gauges: their values now.
     let config = server.service.config();
     assert_eq!(

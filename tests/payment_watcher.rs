@@ -104,15 +104,7 @@ async fn a_decrease_reported_by_the_node_is_never_debited(backend: Backend) {
     assert_eq!((report.decreased, report.credited), (1, 0));
     assert_eq!(balance(&server, &owner).await, 10_000);
     // Operators see it (other tests in this process may have added to the count).
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     let decreases: u64 = metrics
         .lines()
         .find_map(|line| line.strip_prefix("causeway_deposit_decreases_total "))

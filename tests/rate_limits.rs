@@ -107,12 +107,24 @@ async fn served(
     }
 }
 
+/// `n` requests served, then the next refused with this `Retry-After`.
+async fn spend(
+    server: &TestServer,
+    n: usize,
+    path: &str,
+    query: &[(&str, &str)],
+    client: Option<&str>,
+    retry_after: &str,
+) {
+    served(server, n, path, query, client).await;
+    get_as(server, path, query, client)
+        .await
+        .assert_limited(retry_after);
+}
+
 async fn reads_past_the_burst_are_refused_until_the_bucket_refills(backend: Backend) {
     let server = limited(backend, |_| {}).await;
-    served(&server, 100, "/price", &[], None).await;
-    get_as(&server, "/price", &[], None)
-        .await
-        .assert_limited("1");
+    spend(&server, 100, "/price", &[], None, "1").await;
     // Every unsigned endpoint draws on the same bucket.
     for path in [
         "/status",
@@ -125,16 +137,10 @@ async fn reads_past_the_burst_are_refused_until_the_bucket_refills(backend: Back
     }
     // One request comes back every 10 ms.
     server.clock.advance(time::Duration::milliseconds(10));
-    served(&server, 1, "/price", &[], None).await;
-    get_as(&server, "/price", &[], None)
-        .await
-        .assert_limited("1");
+    spend(&server, 1, "/price", &[], None, "1").await;
     // A second later the whole burst is back.
     server.clock.advance(time::Duration::seconds(1));
-    served(&server, 100, "/price", &[], None).await;
-    get_as(&server, "/price", &[], None)
-        .await
-        .assert_limited("1");
+    spend(&server, 100, "/price", &[], None, "1").await;
 }
 
 async fn nonce_calls_are_limited_apart_from_reads(backend: Backend) {
@@ -142,10 +148,7 @@ async fn nonce_calls_are_limited_apart_from_reads(backend: Backend) {
     let owner = p2pkh();
     server.enroll(&owner).await;
     let address = [("address", owner.address.as_str())];
-    served(&server, 10, "/nonce", &address, None).await;
-    get_as(&server, "/nonce", &address, None)
-        .await
-        .assert_limited("1");
+    spend(&server, 10, "/nonce", &address, None, "1").await;
     // A clear is a /nonce call too.
     let clear = [
         ("address", owner.address.as_str()),
@@ -250,8 +253,6 @@ async fn a_stranger_spending_its_limits_leaves_the_owner_served(backend: Backend
         200
     );
     // The stranger spends every one of its own limits, the nonce one on the owner's account.
-    // (Reads first: the shared bucket's Redis key lives as long as its debt, in real time,
-    // while this test holds the server's clock still.)
     served(&server, 79, "/price", &[], stranger_ip).await;
     for _ in 0..20 {
         let signer = p2pkh();
@@ -273,10 +274,7 @@ async fn a_stranger_spending_its_limits_leaves_the_owner_served(backend: Backend
         .await
         .assert_limited("1");
     let address = [("address", owner.address.as_str())];
-    served(&server, 10, "/nonce", &address, stranger_ip).await;
-    get_as(&server, "/nonce", &address, stranger_ip)
-        .await
-        .assert_limited("1");
+    spend(&server, 10, "/nonce", &address, stranger_ip, "1").await;
     // The owner still gets nonces, writes, reads and new accounts.
     let nonce = get_as(&server, "/nonce", &address, owner_ip).await;
     assert_eq!(nonce.status, 200, "{}", nonce.body);
@@ -321,18 +319,12 @@ async fn zero_turns_one_limit_off(backend: Backend) {
     let owner = p2pkh();
     server.enroll(&owner).await;
     let address = [("address", owner.address.as_str())];
-    served(&server, 10, "/nonce", &address, None).await;
-    get_as(&server, "/nonce", &address, None)
-        .await
-        .assert_limited("1");
+    spend(&server, 10, "/nonce", &address, None, "1").await;
 }
 
 async fn the_admin_listener_is_never_limited_and_refusals_are_counted_by_class(backend: Backend) {
     let server = limited(backend, |config| config.rate_reads_per_sec = 1).await;
-    served(&server, 1, "/price", &[], None).await;
-    get_as(&server, "/price", &[], None)
-        .await
-        .assert_limited("1");
+    spend(&server, 1, "/price", &[], None, "1").await;
     get_as(&server, "/price", &[], None)
         .await
         .assert_limited("1");
@@ -347,15 +339,7 @@ async fn the_admin_listener_is_never_limited_and_refusals_are_counted_by_class(b
             assert_eq!(response.status(), 200, "{path}");
         }
     }
-    let metrics = server
-        .http
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     for (class, count) in [
         ("reads", 2),
         ("nonces", 0),

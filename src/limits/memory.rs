@@ -63,12 +63,13 @@ mod tests {
         for i in 0..SWEEP_AT {
             limiter.take(&format!("c{i}"), limit, 0).await.unwrap();
         }
-        // A second later every bucket is full again; the next new client sweeps them.
-        limiter.take("later", limit, 2_000_000).await.unwrap();
+        // Once every bucket is full again and past its grace, the next new client sweeps them.
+        let later = 1_000_000 + rate::KEEP_GRACE_MICROS;
+        limiter.take("later", limit, later).await.unwrap();
         assert_eq!(limiter.buckets.lock().unwrap().len(), 1);
         // A bucket still running keeps its state through a sweep.
         assert!(matches!(
-            limiter.take("later", limit, 2_000_000).await.unwrap(),
+            limiter.take("later", limit, later).await.unwrap(),
             Taken::Refused { .. }
         ));
     }

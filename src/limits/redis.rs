@@ -6,6 +6,7 @@ use redis::Script;
 
 use crate::connect::redis::RedisLink;
 use crate::service::ports::{LimiterError, RateLimit, RateLimiter, Taken};
+use crate::service::rules::rate;
 
 pub struct RedisLimiter {
     link: RedisLink,
@@ -13,10 +14,10 @@ pub struct RedisLimiter {
     take: Script,
 }
 
-// KEYS: the bucket. ARGV: now, interval, burst (microseconds). Returns 0 when allowed, else
+// KEYS: the bucket. ARGV: now, interval, burst, grace (microseconds). Returns 0 when allowed, else
 // the microseconds until a request would be. The same arithmetic as `rules::rate::judge`
 // (Lua numbers are doubles: exact for Unix microseconds until the year 2255). The key
-// expires when the bucket is full again, so idle clients cost nothing.
+// expires a grace after the bucket is full again, so idle clients cost nothing.
 const TAKE: &str = r#"
 local now = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -24,7 +25,7 @@ if tat < now then tat = now end
 local ahead = tat - now
 if ahead > tonumber(ARGV[3]) then return ahead - tonumber(ARGV[3]) end
 local nextat = tat + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%.0f', nextat), 'PX', math.ceil((nextat - now) / 1000))
+redis.call('SET', KEYS[1], string.format('%.0f', nextat), 'PX', math.ceil((nextat - now + tonumber(ARGV[4])) / 1000))
 return 0
 "#;
 
@@ -59,6 +60,7 @@ impl RateLimiter for RedisLimiter {
             .arg(now_micros)
             .arg(limit.interval_micros)
             .arg(limit.burst_micros)
+            .arg(rate::KEEP_GRACE_MICROS)
             .invoke_async(&mut connection)
             .await
             .map_err(unavailable)?;

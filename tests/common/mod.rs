@@ -182,6 +182,18 @@ impl TestServer {
         }
     }
 
+    /// The admin listener's Prometheus text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.admin))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn get(&self, path_and_query: &str) -> (u16, Value) {
         let response = self
             .http

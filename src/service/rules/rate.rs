@@ -3,6 +3,12 @@
 
 use crate::service::ports::{RateLimit, Taken};
 
+/// How long a stored TAT is kept past the moment its bucket is full again. The decision is
+/// the TAT against the caller's clock (a TAT in the past reads as a full bucket), so the
+/// expiry only collects garbage; the grace keeps Redis's clock, which runs the expiry, from
+/// deciding instead when a replica's clock runs behind it.
+pub const KEEP_GRACE_MICROS: u64 = 2_000_000;
+
 /// `count` requests per `window_micros`, in bursts of `count`; `None` when the limit is off
 /// (a count of 0).
 pub fn limit(count: u32, window_micros: u64) -> Option<RateLimit> {
@@ -42,7 +48,7 @@ pub fn judge(tat: Option<u64>, now: u64, limit: RateLimit) -> Judgement {
     let next = tat + limit.interval_micros;
     Judgement {
         taken: Taken::Allowed,
-        store: Some((next, next - now)),
+        store: Some((next, next - now + KEEP_GRACE_MICROS)),
     }
 }
 
@@ -120,9 +126,9 @@ mod tests {
         assert_eq!(hourly.interval_micros, 180 * SEC);
         assert_eq!(hourly.burst_micros, 19 * 180 * SEC);
         assert_eq!(limit(0, SEC), None);
-        // The stored state lives only until the bucket would be full again.
+        // The stored state lives until the bucket would be full again, and the grace.
         let judgement = judge(None, 5, limit(1, SEC).unwrap());
-        assert_eq!(judgement.store, Some((5 + SEC, SEC)));
+        assert_eq!(judgement.store, Some((5 + SEC, SEC + KEEP_GRACE_MICROS)));
     }
 
     #[test]

@@ -1,0 +1,94 @@
+//! A benchmark's account: one owner with a bucket, stored pairs to read and pre-signed puts
+//! to send (signing is the client's cost, so it happens before any timing).
+
+use std::sync::Arc;
+
+use causeway::auth::{AddressKind, Net, Signer};
+
+use super::BenchServer;
+
+pub const VALUE: &str =
+    "benchmark value of a size typical for a small Rein document header..........";
+
+/// One put's form fields.
+pub type PutForm = Vec<(&'static str, String)>;
+
+pub struct Owner {
+    pub signer: Signer,
+    pub address: String,
+    pub account_id: i64,
+    pub bucket_id: i64,
+}
+
+impl BenchServer {
+    /// An owner with a free bucket holding `keys` pairs `g1..=g{keys}` of `VALUE`.
+    pub async fn owner_with_pairs(&self, http: &reqwest::Client, keys: i64) -> Owner {
+        let signer = Signer::random(AddressKind::P2pkh, Net::Mainnet);
+        let address = signer.address.as_str().to_owned();
+        let granted = http
+            .get(format!(
+                "{}/request?owner={address}&contact=bench",
+                self.base
+            ))
+            .send()
+            .await
+            .expect("request a bucket");
+        assert!(granted.status().is_success(), "{}", granted.status());
+        let ids = self
+            .sql
+            .query_one("SELECT account_id, id FROM buckets LIMIT 1", &[])
+            .await
+            .expect("the bucket");
+        let (account_id, bucket_id): (i64, i64) = (ids.get(0), ids.get(1));
+        self.sql
+            .execute(
+                "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag) \
+                 SELECT 'g' || g, $1, $2, convert_to($3, 'UTF8'), 100, 'e' FROM generate_series(1, $4::BIGINT) g",
+                &[&account_id, &bucket_id, &VALUE, &keys],
+            )
+            .await
+            .expect("store pairs");
+        self.sql.batch_execute("ANALYZE").await.expect("analyze");
+        Owner {
+            signer,
+            address,
+            account_id,
+            bucket_id,
+        }
+    }
+
+    /// `n` puts of new keys `p0..p{n}`, each signed under one fresh nonce of `owner`.
+    pub async fn presigned_puts(
+        &self,
+        http: &reqwest::Client,
+        owner: &Owner,
+        n: usize,
+    ) -> Arc<Vec<PutForm>> {
+        let nonce: serde_json::Value = http
+            .get(format!("{}/nonce?address={}", self.base, owner.address))
+            .send()
+            .await
+            .expect("a nonce")
+            .json()
+            .await
+            .expect("a nonce body");
+        let nonce = nonce["nonce"].as_str().expect("nonce").to_owned();
+        eprintln!("signing {n} puts");
+        let address = &owner.address;
+        Arc::new(
+            (0..n)
+                .map(|i| {
+                    let key = format!("p{i}");
+                    let signature = owner.signer.sign(&format!("{key}{VALUE}{address}{nonce}"));
+                    vec![
+                        ("key", key),
+                        ("value", VALUE.to_owned()),
+                        ("address", address.clone()),
+                        ("nonce", nonce.clone()),
+                        ("signature", signature),
+                    ]
+                })
+                .collect(),
+        )
+    }
+}
