@@ -44,6 +44,9 @@ impl BenchServer {
         config.redis_prefix = format!("causeway-bench:{id}:");
         config.no_jobs = true;
         config.bucket_transfer_bytes = i64::MAX / 4;
+        // Benchmarks size their buckets far past a real one (`bucket_bytes`); the server
+        // must still sell them.
+        config.capacity_bytes = i64::MAX / 4;
         // One load client sends thousands of requests a second from one address: the
         // limits are off unless a benchmark turns them on (benches/limiter.rs measures them).
         config.rate_reads_per_sec = 0;

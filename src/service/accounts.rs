@@ -9,8 +9,8 @@ const STORED_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 use super::error::ServiceError;
 use super::handle::Service;
-use super::limits::RateClass;
 use super::ports::{Grant, ProofVerdict};
+use super::rules::rate::RateClass;
 use super::signed::request_id;
 use crate::auth::{Address, Signature};
 use crate::domain::{Account, Bucket, BucketTerms, Client, Nonce};

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use super::clock::Clock;
 use super::error::ServiceError;
-use super::limits::RateClass;
 use super::ports::{
     Accounts, Cache, Documents, Health, Ledger, Lifecycle, MailSender, NonceStore, Pairs, Ports,
     RateLimiter, TransferMeter,
 };
+use super::rules::rate::RateClass;
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
 use crate::chain::rpc::{BitcoinRpc, NodeAuth, RpcError};
 use crate::config::Config;

@@ -1,44 +1,13 @@
-//! Rate limits per client: which limit a class of request has, and admitting one request.
+//! Admitting one request under its client's rate limit of its class.
 
 use std::time::Duration;
 
 use super::error::ServiceError;
 use super::handle::Service;
 use super::ports::{RateLimit, Taken};
-use super::rules::rate;
+use super::rules::rate::{self, RateClass};
 use crate::domain::Client;
 use crate::telemetry::metrics::METRICS;
-
-/// The classes of request counted apart (API.md, "Rate limits per client").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RateClass {
-    /// Unsigned requests: `/get`, `/query`, `/bitcoin`, `/status`, …
-    Reads,
-    /// `/nonce`.
-    Nonces,
-    /// Signed requests.
-    Writes,
-    /// Requests that create an account.
-    NewAccounts,
-}
-
-impl RateClass {
-    pub const ALL: [RateClass; 4] = [
-        RateClass::Reads,
-        RateClass::Nonces,
-        RateClass::Writes,
-        RateClass::NewAccounts,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RateClass::Reads => "reads",
-            RateClass::Nonces => "nonces",
-            RateClass::Writes => "writes",
-            RateClass::NewAccounts => "new_accounts",
-        }
-    }
-}
 
 const SECOND: u64 = 1_000_000;
 const HOUR: u64 = 3600 * SECOND;

@@ -1,7 +1,38 @@
-//! Rate limits as token buckets, computed as GCRA: a bucket is one number, the theoretical
-//! arrival time (TAT) of the next request at the allowed pace.
+//! Rate limits as token buckets, computed as GCRA: the classes of request counted apart, and
+//! a bucket as one number, the theoretical arrival time (TAT) of the next request.
 
 use crate::service::ports::{RateLimit, Taken};
+
+/// The classes of request counted apart (API.md, "Rate limits per client").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateClass {
+    /// Unsigned requests: `/get`, `/query`, `/bitcoin`, `/status`, …
+    Reads,
+    /// `/nonce`.
+    Nonces,
+    /// Signed requests.
+    Writes,
+    /// Requests that create an account.
+    NewAccounts,
+}
+
+impl RateClass {
+    pub const ALL: [RateClass; 4] = [
+        RateClass::Reads,
+        RateClass::Nonces,
+        RateClass::Writes,
+        RateClass::NewAccounts,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateClass::Reads => "reads",
+            RateClass::Nonces => "nonces",
+            RateClass::Writes => "writes",
+            RateClass::NewAccounts => "new_accounts",
+        }
+    }
+}
 
 /// How long a stored TAT is kept past the moment its bucket is full again. The decision is
 /// the TAT against the caller's clock (a TAT in the past reads as a full bucket), so the
