@@ -10,7 +10,7 @@ use support::BenchServer;
 const SECONDS: u64 = 5;
 /// Each configuration is loaded this many times, alternating, so drift (cache warmth,
 /// PostgreSQL's background work) falls on both alike.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 6;
 const GET_KEYS: i64 = 1000;
 /// Puts signed per server: more than it can take in `ROUNDS * SECONDS`.
 const PUTS: usize = 60_000;

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 conformance!(
     reads_past_the_burst_are_refused_until_the_bucket_refills,
+    a_refused_get_is_neither_served_nor_charged,
     nonce_calls_are_limited_apart_from_reads,
     signed_writes_are_limited_and_a_refused_put_may_be_sent_again,
     new_accounts_are_limited_per_hour_and_a_refused_one_is_not_created,
@@ -141,6 +142,42 @@ async fn reads_past_the_burst_are_refused_until_the_bucket_refills(backend: Back
     // A second later the whole burst is back.
     server.clock.advance(time::Duration::seconds(1));
     spend(&server, 100, "/price", &[], None, "1").await;
+}
+
+async fn a_refused_get_is_neither_served_nor_charged(backend: Backend) {
+    // The bucket's transfer allowance pays for exactly two reads of its one-byte value.
+    let server = limited(backend, |config| config.bucket_transfer_bytes = 2).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
+    let key = [("key", "k")];
+    // /get is counted by the service alongside its read: the first refusal and the wary
+    // path after it (the limiter asked before the store) answer alike.
+    // 99: enrolling was a read (/request).
+    spend(&server, 99, "/price", &[], None, "1").await;
+    for _ in 0..3 {
+        get_as(&server, "/get", &key, None)
+            .await
+            .assert_limited("1");
+    }
+    let head = server
+        .http
+        .head(format!("{}/get?key=k", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 429);
+    // A /get with no valid key counts too.
+    get_as(&server, "/get", &[], None).await.assert_limited("1");
+    // None of the refused reads spent the allowance.
+    server.clock.advance(time::Duration::seconds(1));
+    for _ in 0..2 {
+        let read = get_as(&server, "/get", &key, None).await;
+        assert_eq!((read.status, &read.body["value"]), (200, &json!("v")));
+    }
+    let third = get_as(&server, "/get", &key, None).await;
+    assert_error(third.status, &third.body, 402, "bandwidth_exhausted");
 }
 
 async fn nonce_calls_are_limited_apart_from_reads(backend: Backend) {

@@ -88,6 +88,22 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>),
 }
 
+/// The one error of endpoints that can not fail: `api::rate_limit` may answer 429 before
+/// they run. Declared so the OpenAPI document lists it; the limiter sends it as `ApiError`.
+#[derive(Debug, ApiResponse)]
+#[allow(dead_code)]
+pub enum Throttled {
+    /// `rate_limited`: this client is over its read limit; `Retry-After` says in how many
+    /// seconds to come back.
+    #[oai(status = 429)]
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Whole seconds until a request would be allowed.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
+}
+
 impl ApiError {
     pub fn bad_request(error: impl Into<String>) -> ApiError {
         ApiError::BadRequest(Json(ErrorBody::new("bad_request", error)))

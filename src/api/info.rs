@@ -4,7 +4,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
-use super::error::ApiError;
+use super::error::{ApiError, Throttled};
 use super::tags::Tag;
 use crate::service::Service;
 
@@ -166,28 +166,28 @@ impl InfoApi {
 impl InfoApi {
     /// What this server is and the endpoints it serves.
     #[oai(path = "/", method = "get", operation_id = "root")]
-    async fn root(&self) -> Json<HelpReply> {
-        Json(self.help_reply())
+    async fn root(&self) -> Result<Json<HelpReply>, Throttled> {
+        Ok(Json(self.help_reply()))
     }
 
     /// What this server is and the endpoints it serves.
     #[oai(path = "/help", method = "get", operation_id = "help")]
-    async fn help(&self) -> Json<HelpReply> {
-        Json(self.help_reply())
+    async fn help(&self) -> Result<Json<HelpReply>, Throttled> {
+        Ok(Json(self.help_reply()))
     }
 
     /// The GET paths that need no parameter.
     #[oai(path = "/info", method = "get", operation_id = "info")]
-    async fn info(&self) -> Json<Vec<String>> {
-        Json(PARAMETERLESS.iter().map(|p| (*p).into()).collect())
+    async fn info(&self) -> Result<Json<Vec<String>>, Throttled> {
+        Ok(Json(PARAMETERLESS.iter().map(|p| (*p).into()).collect()))
     }
 
     /// Price of one bucket (1 MB storage + 50 MB transfer) in satoshis.
     #[oai(path = "/price", method = "get", operation_id = "price")]
-    async fn price(&self) -> Json<PriceReply> {
-        Json(PriceReply {
+    async fn price(&self) -> Result<Json<PriceReply>, Throttled> {
+        Ok(Json(PriceReply {
             price: self.service.price_sats(),
-        })
+        }))
     }
 
     /// Uptime of this replica, bytes stored and free, price.

@@ -1,5 +1,6 @@
 //! `/put`, `/get` and `/delete`: parse both request shapes, call the service, map the outcome.
 
+use poem::web::Data;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::types::Example;
@@ -9,7 +10,10 @@ use super::error::ApiError;
 use super::head;
 use super::params::{self, Flag};
 use super::tags::Tag;
-use crate::service::{DeleteRequest, GetOutcome, GetRequest, PutRequest, Service, Stored};
+use crate::domain::Client;
+use crate::service::{
+    DeleteRequest, GetOutcome, GetRequest, PutRequest, RateClass, Service, Stored,
+};
 
 pub struct StorageApi {
     pub service: Service,
@@ -202,12 +206,21 @@ impl StorageApi {
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
         http: &poem::Request,
+        client: Data<&Client>,
     ) -> Result<GetResponse, ApiError> {
-        let key = params::key(&key.0)?;
+        let key = match params::key(&key.0) {
+            Ok(key) => key,
+            Err(invalid) => {
+                // Counted like any read (the middleware leaves /get to the service).
+                self.service.admit_client(&client, RateClass::Reads).await?;
+                return Err(invalid);
+            }
+        };
         let request = GetRequest {
             key: key.clone(),
             if_none_match: if_none_match.0,
             serves_body: head::serves_body(http),
+            client: *client.0,
         };
         Ok(match self.service.get(request).await? {
             GetOutcome::Found { value, etag } => GetResponse::Found(

@@ -89,7 +89,12 @@ impl Backends {
                         Arc::new(RedisCache::new(redis.clone(), &config.redis_prefix)),
                         Arc::new(RedisNonces::new(redis.clone(), &config.redis_prefix)),
                         Arc::new(RedisMeter::new(redis.clone(), &config.redis_prefix)),
-                        Arc::new(RedisLimiter::new(redis, &config.redis_prefix)),
+                        // Every request waits on the limiter first: its own connection
+                        // keeps it from queueing behind the other scripts.
+                        Arc::new(RedisLimiter::new(
+                            connect::redis::RedisLink::new(redis_url, config)?,
+                            &config.redis_prefix,
+                        )),
                     ),
                     embedded: false,
                 })

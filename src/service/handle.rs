@@ -29,6 +29,7 @@ pub struct Service {
     pub(super) nonces: Arc<dyn NonceStore>,
     pub(super) meter: Arc<dyn TransferMeter>,
     pub(super) limiter: Arc<dyn RateLimiter>,
+    pub(super) refusals: Arc<super::refusals::Refusals>,
     pub(super) config: Arc<Config>,
     pub(super) clock: Arc<dyn Clock>,
     /// The operator's deposit key; None when payments are disabled.
@@ -73,6 +74,7 @@ impl Service {
             nonces: ports.nonces,
             meter: ports.meter,
             limiter: ports.limiter,
+            refusals: Arc::default(),
             config,
             clock,
             deposits,

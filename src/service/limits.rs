@@ -1,17 +1,17 @@
 //! Admitting one request under its client's rate limit of its class.
 
+use std::future::Future;
 use std::time::Duration;
 
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::{RateLimit, Taken};
+use super::ports::{RateLimit, StoreError, Taken};
 use super::rules::rate::{self, RateClass};
 use crate::domain::Client;
 use crate::telemetry::metrics::METRICS;
 
 const SECOND: u64 = 1_000_000;
 const HOUR: u64 = 3600 * SECOND;
-
 impl Service {
     /// Counts one request of `class` from `client`; `429 rate_limited` when it is over its
     /// limit. A limiter that can not be reached lets the request through: an outage of the
@@ -25,12 +25,13 @@ impl Service {
         let Some(limit) = self.rate_limit(class) else {
             return Ok(());
         };
-        let bucket = format!("{}:{client}", class.as_str());
-        let now = self.clock.now();
-        let now_micros = u64::try_from(now.unix_timestamp_nanos() / 1000).unwrap_or(0);
+        let bucket = bucket_of(client, class);
+        let now_micros = self.now_micros();
         match self.limiter.take(&bucket, limit, now_micros).await {
             Ok(Taken::Allowed) => Ok(()),
             Ok(Taken::Refused { retry_after_micros }) => {
+                self.refusals
+                    .note(bucket, now_micros + retry_after_micros, now_micros);
                 METRICS
                     .rate_limited
                     .with_label_values(&[class.as_str()])
@@ -46,6 +47,29 @@ impl Service {
         }
     }
 
+    /// Runs `read` (which must change nothing) under `client`'s read limit. A client in good
+    /// standing waits for one round trip, not two: the limiter and the read run together,
+    /// and a refusal discards what was read. One this replica refused lately is checked
+    /// first, so a client flooding past its limit costs PostgreSQL nothing.
+    pub(super) async fn admitted_read<T>(
+        &self,
+        client: &Client,
+        read: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, ServiceError> {
+        let bucket = bucket_of(client, RateClass::Reads);
+        if self.refusals.holds(&bucket, self.now_micros()) {
+            self.admit_client(client, RateClass::Reads).await?;
+            return Ok(read.await?);
+        }
+        let (admitted, read) = futures::join!(self.admit_client(client, RateClass::Reads), read);
+        admitted?;
+        Ok(read?)
+    }
+
+    fn now_micros(&self) -> u64 {
+        u64::try_from(self.clock.now().unix_timestamp_nanos() / 1000).unwrap_or(0)
+    }
+
     fn rate_limit(&self, class: RateClass) -> Option<RateLimit> {
         let config = &self.config;
         match class {
@@ -55,4 +79,8 @@ impl Service {
             RateClass::NewAccounts => rate::limit(config.rate_new_accounts_per_hour, HOUR),
         }
     }
+}
+
+fn bucket_of(client: &Client, class: RateClass) -> String {
+    format!("{}:{client}", class.as_str())
 }

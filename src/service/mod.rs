@@ -10,6 +10,7 @@ mod limits;
 mod payments;
 pub mod ports;
 mod queries;
+mod refusals;
 pub mod rules;
 mod signed;
 mod storage;

@@ -7,7 +7,7 @@ use super::handle::Service;
 use super::ports::{NewPair, PutOutcome};
 use super::rules::bandwidth;
 use crate::auth::{Address, Signature};
-use crate::domain::{Key, Nonce, Value};
+use crate::domain::{Client, Key, Nonce, Value};
 use crate::telemetry::metrics::METRICS;
 
 /// A put in either request shape, parsed: the seed shape has owner = signer.
@@ -44,6 +44,8 @@ pub struct GetRequest {
     pub if_none_match: Option<String>,
     /// False for a `HEAD`: the answer carries no body, so nothing is charged.
     pub serves_body: bool,
+    /// Who asks: a read counts against its rate limit here, not in the API's middleware.
+    pub client: Client,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,8 +115,7 @@ impl Service {
 
     pub async fn get(&self, request: GetRequest) -> Result<GetOutcome, ServiceError> {
         let pair = self
-            .pairs
-            .get_pair(request.key.as_str())
+            .admitted_read(&request.client, self.pairs.get_pair(request.key.as_str()))
             .await?
             .ok_or(ServiceError::NotFound)?;
         if !bandwidth::serves_from(&pair.bucket) {
