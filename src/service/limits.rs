@@ -30,8 +30,11 @@ impl Service {
         match self.limiter.take(&bucket, limit, now_micros).await {
             Ok(Taken::Allowed) => Ok(()),
             Ok(Taken::Refused { retry_after_micros }) => {
-                self.refusals
-                    .note(bucket, now_micros + retry_after_micros, now_micros);
+                // Only reads consult the refusals (`admitted_read`), so only they are kept.
+                if class == RateClass::Reads {
+                    self.refusals
+                        .note(bucket, now_micros + retry_after_micros, now_micros);
+                }
                 METRICS
                     .rate_limited
                     .with_label_values(&[class.as_str()])
