@@ -15,15 +15,17 @@ impl Cidr {
     /// Whether `ip` lies in this network; an IPv4 address written as IPv6 (`::ffff:a.b.c.d`)
     /// is the IPv4 address.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                mask(u32::from(ip).into(), 32, self.prefix) == u128::from(u32::from(net))
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                mask(u128::from(ip), 128, self.prefix) == u128::from(net)
-            }
-            _ => false,
-        }
+        let (network, width) = bits(self.network);
+        let (ip, ip_width) = bits(ip.to_canonical());
+        width == ip_width && mask(ip, width, self.prefix) == network
+    }
+}
+
+/// An address as a number, and how many bits wide its family is.
+fn bits(ip: IpAddr) -> (u128, u8) {
+    match ip {
+        IpAddr::V4(v4) => (u32::from(v4).into(), 32),
+        IpAddr::V6(v6) => (v6.into(), 128),
     }
 }
 
@@ -48,7 +50,7 @@ impl FromStr for Cidr {
             .parse()
             .map_err(|_| format!("{text:?} is not an IP address or CIDR network"))?;
         let ip = ip.to_canonical();
-        let width = if ip.is_ipv4() { 32 } else { 128 };
+        let (bits, width) = bits(ip);
         let prefix = match prefix_text {
             None => width,
             Some(p) => p
@@ -56,10 +58,6 @@ impl FromStr for Cidr {
                 .ok()
                 .filter(|p| *p <= width)
                 .ok_or_else(|| format!("{text:?}: the prefix length must be 0..={width}"))?,
-        };
-        let bits = match ip {
-            IpAddr::V4(v4) => u128::from(u32::from(v4)),
-            IpAddr::V6(v6) => u128::from(v6),
         };
         if mask(bits, width, prefix) != bits {
             return Err(format!(

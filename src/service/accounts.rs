@@ -158,7 +158,6 @@ impl Service {
         let stored = totals.stored;
         METRICS.stored_bytes.set(stored);
         METRICS.capacity_sold_bytes.set(totals.sold);
-        METRICS.capacity_bytes.set(self.config.capacity_bytes);
         *self
             .stored_cache
             .lock()

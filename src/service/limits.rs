@@ -12,6 +12,7 @@ use crate::telemetry::metrics::METRICS;
 
 const SECOND: u64 = 1_000_000;
 const HOUR: u64 = 3600 * SECOND;
+
 impl Service {
     /// Counts one request of `class` from `client`; `429 rate_limited` when it is over its
     /// limit. A limiter that can not be reached lets the request through: an outage of the
@@ -22,10 +23,14 @@ impl Service {
         client: &Client,
         class: RateClass,
     ) -> Result<(), ServiceError> {
+        self.admit_bucket(bucket_of(client, class), class).await
+    }
+
+    /// `admit_client` for the bucket `bucket_of(client, class)` names.
+    async fn admit_bucket(&self, bucket: String, class: RateClass) -> Result<(), ServiceError> {
         let Some(limit) = self.rate_limit(class) else {
             return Ok(());
         };
-        let bucket = bucket_of(client, class);
         let now_micros = self.now_micros();
         match self.limiter.take(&bucket, limit, now_micros).await {
             Ok(Taken::Allowed) => Ok(()),
@@ -61,10 +66,10 @@ impl Service {
     ) -> Result<T, ServiceError> {
         let bucket = bucket_of(client, RateClass::Reads);
         if self.refusals.holds(&bucket, self.now_micros()) {
-            self.admit_client(client, RateClass::Reads).await?;
+            self.admit_bucket(bucket, RateClass::Reads).await?;
             return Ok(read.await?);
         }
-        let (admitted, read) = futures::join!(self.admit_client(client, RateClass::Reads), read);
+        let (admitted, read) = futures::join!(self.admit_bucket(bucket, RateClass::Reads), read);
         admitted?;
         Ok(read?)
     }
