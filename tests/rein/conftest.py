@@ -5,7 +5,8 @@ The `causeway` session fixture starts the binary (`CAUSEWAY_BIN`, default
 PostgreSQL schema and a Redis key prefix of its own, waits for the admin listener's
 `/readyz`, yields the public base URL, and afterwards stops the server, drops the schema
 and deletes the prefix's keys. A server that does not come up fails the session with its
-log.
+log. The server runs with its default rate limits; each test calls from a loopback address
+of its own (`own_machine`), as each person's client reaches a public server from its own.
 """
 
 import os
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from rein_client import new_machine
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_HOST = "127.0.0.1"
@@ -116,6 +119,12 @@ def _stop(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(autouse=True)
+def own_machine():
+    """Each test is one person's client: it calls from a loopback address of its own."""
+    return new_machine()
 
 
 @pytest.fixture(scope="session")

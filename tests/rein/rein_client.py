@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import bitcoin
 import requests
+from requests.adapters import HTTPAdapter
 from bitcoin.core import b2x
 from bitcoin.signmessage import BitcoinMessage, SignMessage
 from bitcoin.wallet import CBitcoinSecret, P2PKHBitcoinAddress
@@ -129,17 +130,57 @@ class User:
         return armor(self.delegate, document_lines(title, fields))
 
 
+class _FromAddress(HTTPAdapter):
+    """Connects from one loopback source address (all of 127.0.0.0/8 is the loopback)."""
+
+    def __init__(self, source):
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+_machine = {"address": "127.0.0.1", "count": 0}
+
+
+def new_machine():
+    """Sends every later request from a loopback address no earlier call used; returns it.
+
+    The server limits each client address, and its defaults fit one person's Rein client.
+    The suite is many people, so each test (and each module's setup) calls from an address
+    of its own, as separate machines reach a public server.
+    """
+    _machine["count"] += 1
+    count = _machine["count"]
+    _machine["address"] = f"127.1.{count // 250}.{count % 250 + 1}"
+    return _machine["address"]
+
+
+def calling_address():
+    """The loopback address requests go out from now."""
+    return _machine["address"]
+
+
 class Client:
-    """HTTP calls exactly as the Rein client makes them."""
+    """HTTP calls exactly as the Rein client makes them, from `calling_address()`."""
 
     def __init__(self, base_url):
         self.base_url = base_url
 
+    def _send(self, method, path, **kwargs):
+        # One session per call, as `requests.get` itself does, bound to this test's address.
+        with requests.Session() as session:
+            session.mount("http://", _FromAddress(calling_address()))
+            return session.request(method, f"{self.base_url}{path}", timeout=TIMEOUT_SECS,
+                                   **kwargs)
+
     def get(self, path, params):
-        return requests.get(f"{self.base_url}{path}", params=params, timeout=TIMEOUT_SECS)
+        return self._send("GET", path, params=params)
 
     def post_form(self, path, form):
-        return requests.post(f"{self.base_url}{path}", data=form, timeout=TIMEOUT_SECS)
+        return self._send("POST", path, data=form)
 
     def request_bucket(self, user):
         return self.get("/request", {"owner": user.master.address,

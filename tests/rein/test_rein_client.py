@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from rein_client import Client, Key, User, armor, document_lines, rein_key, sha256, token
+from rein_client import (Client, Key, User, armor, document_lines, new_machine, rein_key, sha256,
+                         token)
 
 ACCOUNT_REQUIRED = {"result": "error", "message": "Account required to make queries"}
 
@@ -164,6 +165,7 @@ def request_bucket(client, party):
 
 @pytest.fixture(scope="module")
 def market(causeway):
+    new_machine()  # the setup is one person's sync, from a machine of its own
     client = Client(causeway)
     alice = new_party(f"Alice Lindqvist {token()}")
     bob = new_party(f"Bob Okafor {token()}", mediator=False)
@@ -352,6 +354,23 @@ def test_identical_puts_in_flight_succeed_exactly_once(causeway):
     assert statuses == [201] + [401] * 7, [a.text for a in answers]
     assert all(a.json()["code"] == "replayed" for a in answers if a.status_code == 401)
     client.clear_nonce(user, nonce)
+
+
+def test_a_strangers_flood_is_limited_and_the_owner_still_syncs(causeway):
+    client = Client(causeway)
+    user = User(f"Flooded Fiona {token()}")
+    assert client.request_bucket(user).json()["result"] == "success"
+    # A stranger's machine asks for the owner's nonces far past the default 10 a second.
+    new_machine()
+    answers = [client.get("/nonce", {"address": user.master.address}) for _ in range(30)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused, "the default nonce limit never refused a flood"
+    assert all(a.json()["code"] == "rate_limited" and int(a.headers["Retry-After"]) >= 1
+               for a in refused), refused[0].text
+    # The owner's client, on its own machine, syncs as if nothing happened.
+    new_machine()
+    _, results = client.sync(user, [(user.enrollment_key, user.enrollment())])
+    assert [answer.status_code for _, answer in results] == [201], results[0][1].text
 
 
 # --- queries ---------------------------------------------------------------------------
