@@ -8,7 +8,7 @@ use std::process::Command;
 
 use support::load::{load, ms, CLIENTS};
 use support::owner::VALUE;
-use support::BenchServer;
+use support::{BenchServer, BIG_BUCKET};
 
 const SECONDS: u64 = 10;
 const GET_KEYS: i64 = 1000;
@@ -52,7 +52,7 @@ fn pgbench(server: &BenchServer, script: &str) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let server = BenchServer::start(|c| c.bucket_bytes = 1 << 40).await;
+    let server = BenchServer::start(&[BIG_BUCKET]).await;
     let http = reqwest::Client::new();
     let owner = server.owner_with_pairs(&http, GET_KEYS).await;
     let (account_id, bucket_id) = (owner.account_id, owner.bucket_id);

@@ -5,7 +5,7 @@
 mod support;
 
 use support::load::{load, ms, Run, CLIENTS};
-use support::BenchServer;
+use support::{BenchServer, BIG_BUCKET};
 
 const SECONDS: u64 = 5;
 /// Each configuration is loaded this many times, alternating, so drift (cache warmth,
@@ -63,14 +63,15 @@ impl Flow {
 
 #[tokio::main]
 async fn main() {
-    let off = BenchServer::start(|c| c.bucket_bytes = 1 << 40).await;
-    let high = BenchServer::start(|c| {
-        c.bucket_bytes = 1 << 40;
-        c.rate_reads_per_sec = NEVER_REFUSES;
-        c.rate_nonces_per_sec = NEVER_REFUSES;
-        c.rate_writes_per_sec = NEVER_REFUSES;
-        c.rate_new_accounts_per_hour = NEVER_REFUSES;
-    })
+    let off = BenchServer::start(&[BIG_BUCKET]).await;
+    let never = NEVER_REFUSES.to_string();
+    let high = BenchServer::start(&[
+        BIG_BUCKET,
+        ("CAUSEWAY_RATE_READS_PER_SEC", &never),
+        ("CAUSEWAY_RATE_NONCES_PER_SEC", &never),
+        ("CAUSEWAY_RATE_WRITES_PER_SEC", &never),
+        ("CAUSEWAY_RATE_NEW_ACCOUNTS_PER_HOUR", &never),
+    ])
     .await;
     let http = reqwest::Client::new();
     let servers = [&off, &high];

@@ -79,7 +79,7 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let server = BenchServer::start(|_| {}).await;
+    let server = BenchServer::start(&[]).await;
     let base = server.base.clone();
     let http = reqwest::Client::new();
 

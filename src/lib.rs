@@ -17,3 +17,4 @@ pub mod rein;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod tolls;

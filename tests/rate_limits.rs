@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 conformance!(
     reads_past_the_burst_are_refused_until_the_bucket_refills,
     a_refused_get_is_neither_served_nor_charged,
+    every_answer_of_get_counts_against_the_read_limit,
     nonce_calls_are_limited_apart_from_reads,
     signed_writes_are_limited_and_a_refused_put_may_be_sent_again,
     new_accounts_are_limited_per_hour_and_a_refused_one_is_not_created,
@@ -178,6 +179,36 @@ async fn a_refused_get_is_neither_served_nor_charged(backend: Backend) {
     }
     let third = get_as(&server, "/get", &key, None).await;
     assert_error(third.status, &third.body, 402, "bandwidth_exhausted");
+}
+
+async fn every_answer_of_get_counts_against_the_read_limit(backend: Backend) {
+    // A served /get takes its token with its charge; every other answer takes it alone.
+    let server = limited(backend, |config| config.bucket_transfer_bytes = 2).await;
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "v", &nonce).await.0, 201);
+    let url = format!("{}/get?key=k", server.base);
+    let first = server.http.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(server.http.get(&url).send().await.unwrap().status(), 200);
+    // The allowance is spent: counted though unpaid.
+    let unpaid = get_as(&server, "/get", &[("key", "k")], None).await;
+    assert_error(unpaid.status, &unpaid.body, 402, "bandwidth_exhausted");
+    let not_modified = server
+        .http
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+    assert_eq!(server.http.head(&url).send().await.unwrap().status(), 402);
+    let missing = get_as(&server, "/get", &[("key", "absent")], None).await;
+    assert_error(missing.status, &missing.body, 404, "not_found");
+    // Enrolling (/request) and the six reads above leave 93 of the burst of 100.
+    spend(&server, 93, "/price", &[], None, "1").await;
 }
 
 async fn nonce_calls_are_limited_apart_from_reads(backend: Backend) {

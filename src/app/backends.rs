@@ -11,9 +11,10 @@ use crate::metering::{MemoryMeter, RedisMeter};
 use crate::nonces::{MemoryNonces, RedisNonces};
 use crate::service::ports::{
     Accounts, Cache, Documents, Health, Ledger, Lifecycle, NonceStore, Pairs, Ports, RateLimiter,
-    TransferMeter,
+    ReadToll, TransferMeter,
 };
 use crate::store::{MemoryStore, PostgresStore};
+use crate::tolls::{InTurnToll, RedisToll};
 
 /// The ports one replica's service is built from.
 #[derive(Clone)]
@@ -38,6 +39,7 @@ fn ports<S>(
     nonces: Arc<dyn NonceStore>,
     meter: Arc<dyn TransferMeter>,
     limiter: Arc<dyn RateLimiter>,
+    toll: Arc<dyn ReadToll>,
 ) -> Ports
 where
     S: Health + Accounts + Pairs + Ledger + Lifecycle + Documents + 'static,
@@ -53,6 +55,7 @@ where
         nonces,
         meter,
         limiter,
+        toll,
     }
 }
 
@@ -60,13 +63,17 @@ impl Backends {
     /// The embedded backend: everything in this process's memory.
     pub fn memory() -> Backends {
         let store = Arc::new(MemoryStore::new());
+        let meter: Arc<dyn TransferMeter> = Arc::new(MemoryMeter::new());
+        let limiter: Arc<dyn RateLimiter> = Arc::new(MemoryLimiter::new());
+        let toll = Arc::new(InTurnToll::new(limiter.clone(), meter.clone()));
         Backends {
             ports: ports(
                 store,
                 Arc::new(MemoryCache::new()),
                 Arc::new(MemoryNonces::new()),
-                Arc::new(MemoryMeter::new()),
-                Arc::new(MemoryLimiter::new()),
+                meter,
+                limiter,
+                toll,
             ),
             embedded: true,
         }
@@ -95,6 +102,9 @@ impl Backends {
                             connect::redis::RedisLink::new(redis_url, config)?,
                             &config.redis_prefix,
                         )),
+                        // A served /get's token and charge: on the meter's connection,
+                        // where the charge alone would run.
+                        Arc::new(RedisToll::new(redis.clone(), &config.redis_prefix)),
                     ),
                     embedded: false,
                 })

@@ -5,4 +5,5 @@ mod memory;
 mod redis;
 
 pub use self::redis::RedisLimiter;
+pub(crate) use self::redis::{rate_key, TAKE_FN};
 pub use memory::MemoryLimiter;

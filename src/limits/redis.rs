@@ -14,27 +14,37 @@ pub struct RedisLimiter {
     take: Script,
 }
 
-// KEYS: the bucket. ARGV: now, interval, burst, grace (microseconds). Returns 0 when allowed, else
-// the microseconds until a request would be. The same arithmetic as `rules::rate::judge`
-// (Lua numbers are doubles: exact for Unix microseconds until the year 2255). The key
-// expires a grace after the bucket is full again, so idle clients cost nothing.
-const TAKE: &str = r#"
-local now = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local ahead = tat - now
-if ahead > tonumber(ARGV[3]) then return ahead - tonumber(ARGV[3]) end
-local nextat = tat + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%.0f', nextat), 'PX', math.ceil((nextat - now + tonumber(ARGV[4])) / 1000))
-return 0
+/// `take(key, now, interval, burst, grace)`, all numbers in microseconds: 0 when allowed,
+/// else the microseconds until a request would be. The same arithmetic as
+/// `rules::rate::judge` (Lua numbers are doubles: exact for Unix microseconds until the year
+/// 2255). The key expires a grace after the bucket is full again, so idle clients cost
+/// nothing. A Lua function so the read toll's script (`tolls::RedisToll`) runs the same one.
+pub(crate) const TAKE_FN: &str = r#"
+local function take(key, now, interval, burst, grace)
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  local ahead = tat - now
+  if ahead > burst then return ahead - burst end
+  local nextat = tat + interval
+  redis.call('SET', key, string.format('%.0f', nextat), 'PX', math.ceil((nextat - now + grace) / 1000))
+  return 0
+end
 "#;
+
+// KEYS: the bucket. ARGV: now, interval, burst, grace.
+const TAKE: &str = "return take(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))";
+
+/// The Redis key of one rate bucket (a class and a client).
+pub(crate) fn rate_key(prefix: &str, bucket: &str) -> String {
+    format!("{prefix}rate:{bucket}")
+}
 
 impl RedisLimiter {
     pub fn new(link: RedisLink, prefix: &str) -> RedisLimiter {
         RedisLimiter {
             link,
-            prefix: format!("{prefix}rate:"),
-            take: Script::new(TAKE),
+            prefix: prefix.to_owned(),
+            take: Script::new(&format!("{TAKE_FN}{TAKE}")),
         }
     }
 }
@@ -56,7 +66,7 @@ impl RateLimiter for RedisLimiter {
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let wait: u64 = self
             .take
-            .key(format!("{}{bucket}", self.prefix))
+            .key(rate_key(&self.prefix, bucket))
             .arg(now_micros)
             .arg(limit.interval_micros)
             .arg(limit.burst_micros)

@@ -5,4 +5,5 @@ mod memory;
 mod redis;
 
 pub use self::redis::RedisMeter;
+pub(crate) use self::redis::{counter_key, dirty_key, unavailable, CHARGE_FN};
 pub use memory::MemoryMeter;

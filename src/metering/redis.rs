@@ -13,21 +13,28 @@ pub struct RedisMeter {
     drain: Script,
 }
 
+/// `charge(dirty, counter, bytes, folded, allowance, bucket id)`, each as the string a
+/// caller sent: `rules::bandwidth::fits` on the server (folded + pending + bytes within the
+/// allowance), then the charge and the bucket marked dirty; 1 when charged, else 0. The
+/// strings go to INCRBY and SADD as sent (a Lua number could print as `1e+15`). A Lua
+/// function so the read toll's script (`tolls::RedisToll`) runs the same one.
+pub(crate) const CHARGE_FN: &str = r#"
+local function charge(dirty, counter, bytes, folded, allowance, id)
+  local pending = tonumber(redis.call('GET', counter) or '0')
+  if tonumber(folded) + pending + tonumber(bytes) > tonumber(allowance) then return 0 end
+  redis.call('INCRBY', counter, bytes)
+  redis.call('SADD', dirty, id)
+  return 1
+end
+"#;
+
 // KEYS: dirty set, then one counter per charge. ARGV: bytes, folded, allowance, bucket id
-// per charge. Each charge in turn is `rules::bandwidth::fits` on the server, so charges to one
-// bucket in one call see each other; returns 1 (charged) or 0 per charge.
+// per charge. Charges to one bucket in one call see each other; 1 or 0 per charge.
 const CHARGE: &str = r#"
 local charged = {}
 for i = 2, #KEYS do
   local a = (i - 2) * 4
-  local pending = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tonumber(ARGV[a + 2]) + pending + tonumber(ARGV[a + 1]) > tonumber(ARGV[a + 3]) then
-    charged[i - 1] = 0
-  else
-    redis.call('INCRBY', KEYS[i], ARGV[a + 1])
-    redis.call('SADD', KEYS[1], ARGV[a + 4])
-    charged[i - 1] = 1
-  end
+  charged[i - 1] = charge(KEYS[1], KEYS[i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
 end
 return charged
 "#;
@@ -45,21 +52,31 @@ impl RedisMeter {
         RedisMeter {
             link,
             prefix: prefix.to_owned(),
-            charge: Script::new(CHARGE),
+            charge: Script::new(&format!("{CHARGE_FN}{CHARGE}")),
             drain: Script::new(DRAIN),
         }
     }
 
     fn counter_key(&self, bucket_id: i64) -> String {
-        format!("{}transfer:{bucket_id}", self.prefix)
+        counter_key(&self.prefix, bucket_id)
     }
 
     fn dirty_key(&self) -> String {
-        format!("{}transfer:dirty", self.prefix)
+        dirty_key(&self.prefix)
     }
 }
 
-fn unavailable(err: redis::RedisError) -> MeterError {
+/// The Redis key of a bucket's pending charges.
+pub(crate) fn counter_key(prefix: &str, bucket_id: i64) -> String {
+    format!("{prefix}transfer:{bucket_id}")
+}
+
+/// The Redis set of buckets with pending charges.
+pub(crate) fn dirty_key(prefix: &str) -> String {
+    format!("{prefix}transfer:dirty")
+}
+
+pub(crate) fn unavailable(err: redis::RedisError) -> MeterError {
     crate::telemetry::metrics::METRICS.redis_errors.inc();
     MeterError(err.to_string())
 }

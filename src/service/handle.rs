@@ -8,7 +8,7 @@ use super::clock::Clock;
 use super::error::ServiceError;
 use super::ports::{
     Accounts, Cache, Documents, Health, Ledger, Lifecycle, MailSender, NonceStore, Pairs, Ports,
-    RateLimiter, TransferMeter,
+    RateLimiter, ReadToll, TransferMeter,
 };
 use super::rules::rate::RateClass;
 use crate::chain::deposit::{DepositError, DepositKeys, DepositKind, DepositNet};
@@ -29,6 +29,7 @@ pub struct Service {
     pub(super) nonces: Arc<dyn NonceStore>,
     pub(super) meter: Arc<dyn TransferMeter>,
     pub(super) limiter: Arc<dyn RateLimiter>,
+    pub(super) toll: Arc<dyn ReadToll>,
     pub(super) refusals: Arc<super::refusals::Refusals>,
     pub(super) config: Arc<Config>,
     pub(super) clock: Arc<dyn Clock>,
@@ -74,6 +75,7 @@ impl Service {
             nonces: ports.nonces,
             meter: ports.meter,
             limiter: ports.limiter,
+            toll: ports.toll,
             refusals: Arc::default(),
             config,
             clock,

@@ -1,11 +1,10 @@
 //! Admitting one request under its client's rate limit of its class.
 
-use std::future::Future;
 use std::time::Duration;
 
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::{RateLimit, StoreError, Taken};
+use super::ports::{Charge, RateLimit, Taken, Tolled};
 use super::rules::rate::{self, RateClass};
 use crate::domain::Client;
 use crate::telemetry::metrics::METRICS;
@@ -35,18 +34,7 @@ impl Service {
         match self.limiter.take(&bucket, limit, now_micros).await {
             Ok(Taken::Allowed) => Ok(()),
             Ok(Taken::Refused { retry_after_micros }) => {
-                // Only reads consult the refusals (`admitted_read`), so only they are kept.
-                if class == RateClass::Reads {
-                    self.refusals
-                        .note(bucket, now_micros + retry_after_micros, now_micros);
-                }
-                METRICS
-                    .rate_limited
-                    .with_label_values(&[class.as_str()])
-                    .inc();
-                Err(ServiceError::RateLimited {
-                    retry_after: Duration::from_secs(rate::retry_after_secs(retry_after_micros)),
-                })
+                Err(self.refused(bucket, class, now_micros, retry_after_micros))
             }
             Err(err) => {
                 tracing::warn!(error = %err, class = class.as_str(), "rate limiter unavailable; request let through");
@@ -55,23 +43,75 @@ impl Service {
         }
     }
 
-    /// Runs `read` (which must change nothing) under `client`'s read limit. A client in good
-    /// standing waits for one round trip, not two: the limiter and the read run together,
-    /// and a refusal discards what was read. One this replica refused lately is checked
-    /// first, so a client flooding past its limit costs PostgreSQL nothing.
-    pub(super) async fn admitted_read<T>(
+    /// A refusal, counted and, for reads, remembered (only `read_pass` consults it).
+    fn refused(
         &self,
-        client: &Client,
-        read: impl Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, ServiceError> {
+        bucket: String,
+        class: RateClass,
+        now_micros: u64,
+        retry_after_micros: u64,
+    ) -> ServiceError {
+        if class == RateClass::Reads {
+            self.refusals
+                .note(bucket, now_micros + retry_after_micros, now_micros);
+        }
+        METRICS
+            .rate_limited
+            .with_label_values(&[class.as_str()])
+            .inc();
+        ServiceError::RateLimited {
+            retry_after: Duration::from_secs(rate::retry_after_secs(retry_after_micros)),
+        }
+    }
+
+    /// Starts a read under `client`'s read limit. A client this replica refused lately is
+    /// asked now, so a flood past its limit costs PostgreSQL nothing; any other client's
+    /// token is left in the pass, to be taken once the read knows what it serves: with its
+    /// bandwidth charge in one round trip (`pass_and_charge`) or alone (`pass_alone`).
+    pub(super) async fn read_pass(&self, client: &Client) -> Result<ReadPass, ServiceError> {
+        let Some(limit) = self.rate_limit(RateClass::Reads) else {
+            return Ok(ReadPass { untaken: None });
+        };
         let bucket = bucket_of(client, RateClass::Reads);
         if self.refusals.holds(&bucket, self.now_micros()) {
             self.admit_bucket(bucket, RateClass::Reads).await?;
-            return Ok(read.await?);
+            return Ok(ReadPass { untaken: None });
         }
-        let (admitted, read) = futures::join!(self.admit_bucket(bucket, RateClass::Reads), read);
-        admitted?;
-        Ok(read?)
+        Ok(ReadPass {
+            untaken: Some((bucket, limit)),
+        })
+    }
+
+    /// Ends a read that charges nothing (not found, expired, 304, HEAD): its token alone.
+    pub(super) async fn pass_alone(&self, pass: ReadPass) -> Result<(), ServiceError> {
+        match pass.untaken {
+            Some((bucket, _)) => self.admit_bucket(bucket, RateClass::Reads).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Ends a read that serves `charge`: its token and the charge in one step; true when
+    /// charged, false when the bucket can not pay. A refusal charges nothing.
+    pub(super) async fn pass_and_charge(
+        &self,
+        pass: ReadPass,
+        charge: Charge,
+    ) -> Result<bool, ServiceError> {
+        let Some((bucket, limit)) = pass.untaken else {
+            return Ok(self.meter.charge_many(&[charge]).await?.first() == Some(&true));
+        };
+        let now_micros = self.now_micros();
+        match self
+            .toll
+            .take_and_charge(&bucket, limit, now_micros, charge)
+            .await?
+        {
+            Tolled::Charged => Ok(true),
+            Tolled::Unpaid => Ok(false),
+            Tolled::Refused { retry_after_micros } => {
+                Err(self.refused(bucket, RateClass::Reads, now_micros, retry_after_micros))
+            }
+        }
     }
 
     fn now_micros(&self) -> u64 {
@@ -87,6 +127,15 @@ impl Service {
             RateClass::NewAccounts => rate::limit(config.rate_new_accounts_per_hour, HOUR),
         }
     }
+}
+
+/// A read's rate-limit token, taken once the read knows whether it serves a charge. Every
+/// read ends in `pass_alone` or `pass_and_charge`, or its client goes uncounted.
+#[must_use = "end the read with pass_alone or pass_and_charge, or it is never counted"]
+pub(super) struct ReadPass {
+    /// The bucket and limit still to take from; `None` when the limit is off or the token
+    /// was taken before the read.
+    untaken: Option<(String, RateLimit)>,
 }
 
 fn bucket_of(client: &Client, class: RateClass) -> String {

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ServiceError;
 use super::handle::Service;
-use super::ports::{NewPair, PutOutcome};
+use super::ports::{Charge, NewPair, PutOutcome};
 use super::rules::bandwidth;
 use crate::auth::{Address, Signature};
 use crate::domain::{Client, Key, Nonce, Value};
@@ -114,11 +114,20 @@ impl Service {
     }
 
     pub async fn get(&self, request: GetRequest) -> Result<GetOutcome, ServiceError> {
-        let pair = self
-            .admitted_read(&request.client, self.pairs.get_pair(request.key.as_str()))
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let pass = self.read_pass(&request.client).await?;
+        let pair = match self.pairs.get_pair(request.key.as_str()).await {
+            Ok(Some(pair)) => pair,
+            Ok(None) => {
+                self.pass_alone(pass).await?;
+                return Err(ServiceError::NotFound);
+            }
+            Err(err) => {
+                self.pass_alone(pass).await?;
+                return Err(err.into());
+            }
+        };
         if !bandwidth::serves_from(&pair.bucket) {
+            self.pass_alone(pass).await?;
             return Err(ServiceError::BucketExpired {
                 payment: self.payment_hint(pair.account_id).await,
             });
@@ -128,21 +137,22 @@ impl Service {
             .as_deref()
             .is_some_and(|tags| etag_matches(tags, &pair.etag))
         {
+            self.pass_alone(pass).await?;
             return Ok(GetOutcome::NotModified { etag: pair.etag });
         }
         let bytes = bandwidth::charged_bytes(pair.value.len(), request.serves_body);
         let served = if request.serves_body {
-            self.meter
-                .charge(
-                    pair.bucket.id,
-                    bytes,
-                    pair.bucket.transfer_used,
-                    pair.bucket.transfer_total,
-                )
-                .await?
+            let charge = Charge {
+                bucket_id: pair.bucket.id,
+                bytes,
+                folded: pair.bucket.transfer_used,
+                allowance: pair.bucket.transfer_total,
+            };
+            self.pass_and_charge(pass, charge).await?
         } else {
             // Answers as a GET would (402 once the allowance can not pay for the value),
             // charging nothing.
+            self.pass_alone(pass).await?;
             let pending = self.meter.pending(pair.bucket.id).await?;
             bandwidth::fits(
                 pair.bucket.transfer_used,

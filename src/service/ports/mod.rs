@@ -1,5 +1,5 @@
 //! The service's ports: the small traits it needs from the outside world, with the data
-//! that crosses them. Adapters (`store`, `nonces`, `metering`, `cache`, `limits`, `mail`) implement
+//! that crosses them. Adapters (`store`, `nonces`, `metering`, `cache`, `limits`, `tolls`, `mail`) implement
 //! them; the service is built from a `Ports` value and never names an adapter.
 
 mod accounts;
@@ -14,6 +14,7 @@ mod meter;
 mod nonces;
 mod pairs;
 mod store_error;
+mod toll;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub use meter::{Charge, MeterError, TransferMeter};
 pub use nonces::{Admission, NonceStore, NonceStoreError, RequestId};
 pub use pairs::{ExistingPair, NewPair, Pairs, PutOutcome, StoredPair};
 pub use store_error::StoreError;
+pub use toll::{ReadToll, Tolled};
 
 /// Everything the service talks to, as traits; the wiring (`app::Backends`) fills it in.
 #[derive(Clone)]
@@ -46,4 +48,5 @@ pub struct Ports {
     pub nonces: Arc<dyn NonceStore>,
     pub meter: Arc<dyn TransferMeter>,
     pub limiter: Arc<dyn RateLimiter>,
+    pub toll: Arc<dyn ReadToll>,
 }
