@@ -459,6 +459,39 @@ async fn two_replicas_count_a_client_in_one_shared_bucket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_get_and_other_reads_share_one_bucket_across_replicas() {
+    // A served /get takes its token in the meter's script, every other read in the
+    // limiter's: both must count in the same bucket, wherever the read lands.
+    let first = limited(Backend::Real, |_| {}).await;
+    let mut config = test_config();
+    default_limits(&mut config);
+    let real = first.real.clone().unwrap();
+    real.apply(&mut config);
+    let second = TestServer::on_clock(config, Some(real), first.clock.clone()).await;
+    let owner = p2pkh();
+    first.enroll(&owner).await;
+    let nonce = first.nonce(&owner).await;
+    assert_eq!(first.put(&owner, "k", "v", &nonce).await.0, 201);
+    first.clock.advance(time::Duration::seconds(2));
+    for i in 0..100 {
+        let answer = if i % 2 == 0 {
+            get_as(&first, "/price", &[], None).await
+        } else {
+            get_as(&second, "/get", &[("key", "k")], None).await
+        };
+        assert_eq!(answer.status, 200, "read {i}: {}", answer.body);
+    }
+    for replica in [&first, &second] {
+        get_as(replica, "/get", &[("key", "k")], None)
+            .await
+            .assert_limited("1");
+        get_as(replica, "/price", &[], None)
+            .await
+            .assert_limited("1");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_limiter_lets_requests_through() {
     let mut config = test_config();
     default_limits(&mut config);
