@@ -1,5 +1,6 @@
 //! The `causeway` binary as an operator runs it: default serve on the embedded backend with
-//! its warning, clean exit on SIGTERM, `migrate`, and `openapi`.
+//! its warning, clean exit on SIGTERM, `migrate`, `openapi`, settings after the subcommand
+//! and `--version`.
 
 mod common;
 
@@ -118,4 +119,44 @@ fn half_configured_backends_refuse_to_start() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn settings_may_follow_the_subcommand() {
+    let (port, admin) = (free_port(), free_port());
+    let mut child = causeway()
+        .args(["serve", "--no-jobs", "--price-sats", "12345"])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let price = loop {
+        match Command::new("curl")
+            .args(["-sf", &format!("http://127.0.0.1:{port}/price")])
+            .output()
+        {
+            Ok(out) if out.status.success() => break String::from_utf8(out.stdout).unwrap(),
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            _ => {
+                child.kill().unwrap();
+                panic!("server did not answer within 20 s")
+            }
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(price, r#"{"price":12345}"#);
+}
+
+#[test]
+fn version_names_the_release() {
+    let out = causeway().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        concat!("causeway ", env!("CARGO_PKG_VERSION"))
+    );
 }
