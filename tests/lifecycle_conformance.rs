@@ -17,6 +17,7 @@ conformance!(
     retention_counts_from_the_expiry_pass_not_the_term,
     a_mail_claimed_by_a_sender_that_died_goes_out_once_its_lease_ends,
     unpaid_buckets_are_dropped_and_free_the_capacity_they_held,
+    the_outbox_backlog_counts_due_unsent_mails_and_the_oldest_wait,
 );
 
 async fn server(backend: Backend) -> TestServer {
@@ -288,4 +289,65 @@ async fn unpaid_buckets_are_dropped_and_free_the_capacity_they_held(backend: Bac
         .await
         .unwrap();
     assert_eq!(balance, 1_000, "the dropped bucket is not paid");
+}
+
+/// Always answers "try again later": the mail stays due, its next attempt later.
+struct Refuses;
+
+#[async_trait::async_trait]
+impl MailSender for Refuses {
+    async fn deliver(&self, _mail: &OutboxMail) -> Delivery {
+        Delivery::Retry("421 try again later".into())
+    }
+}
+
+async fn the_outbox_backlog_counts_due_unsent_mails_and_the_oldest_wait(backend: Backend) {
+    let server = server(backend).await;
+    assert_eq!(server.service.mail_backlog().await.unwrap(), (0, 0));
+    let (first, second) = (p2pkh(), p2pkh());
+    server.enroll(&first).await;
+    put_keys(&server, &first, &["a"]).await;
+    server.clock.advance(Duration::days(10));
+    server.enroll(&second).await;
+    put_keys(&server, &second, &["b"]).await;
+    // The first account's free bucket expires 10 days before the second's.
+    server.clock.advance(Duration::days(21));
+    assert_eq!(
+        server
+            .service
+            .expire_buckets()
+            .await
+            .unwrap()
+            .unwrap()
+            .mails_queued,
+        1
+    );
+    server.clock.advance(Duration::days(10));
+    assert_eq!(
+        server
+            .service
+            .expire_buckets()
+            .await
+            .unwrap()
+            .unwrap()
+            .mails_queued,
+        1
+    );
+    // A sender that is refused leaves both due; the oldest has waited since its expiry.
+    server.clock.advance(Duration::minutes(5));
+    let refused = server.service.clone().with_mailer(Arc::new(Refuses));
+    assert_eq!(refused.send_mail().await.unwrap().retried, 2);
+    let (due, waited) = server.service.mail_backlog().await.unwrap();
+    assert_eq!(
+        due, 0,
+        "a retried mail is not due again before its backoff ends"
+    );
+    assert_eq!(waited, 0);
+    server.clock.advance(Duration::days(1));
+    let (due, waited) = server.service.mail_backlog().await.unwrap();
+    assert_eq!(due, 2);
+    assert!(waited > 0 && waited < 86_400, "{waited}");
+    // Sent mail leaves the backlog.
+    assert_eq!(server.service.send_mail().await.unwrap().sent, 2);
+    assert_eq!(server.service.mail_backlog().await.unwrap(), (0, 0));
 }

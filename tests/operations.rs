@@ -118,7 +118,7 @@ async fn every_dashboard_metric_moves_under_traffic() {
         ("causeway_stored_bytes", 6.0),
         ("causeway_capacity_sold_bytes", config.bucket_bytes as f64),
         (r#"causeway_pg_pool_connections{state="size"}"#, 1.0),
-        (r#"causeway_job_leader{job="expiry"}"#, 1.0),
+        (r#"causeway_job_leader{task="expiry"}"#, 1.0),
     ] {
         assert!(
             value(&after, series) >= at_least,
@@ -150,7 +150,10 @@ async fn every_dashboard_metric_moves_under_traffic() {
         ("causeway_nonces_issued_total", 1.0),
         ("causeway_replays_rejected_total", 1.0),
         ("causeway_bandwidth_bytes_served_total", 5.0),
-        (r#"causeway_job_runs_total{job="expiry",outcome="ok"}"#, 1.0),
+        (
+            r#"causeway_job_runs_total{outcome="ok",task="expiry"}"#,
+            1.0,
+        ),
     ] {
         assert!(
             value(&after, series) - value(&before, series) >= at_least,
@@ -318,4 +321,57 @@ async fn sigterm_during_a_stream_of_requests_loses_none() {
     assert!(served_before > 0);
     let failures = failures.lock().unwrap();
     assert!(failures.is_empty(), "requests failed: {failures:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_carry_process_build_and_backend_latency_and_no_job_label() {
+    let server = TestServer::start(Backend::Real).await;
+    // Before any traffic: failure series exist at zero, so rate() sees the first failure.
+    let fresh = server.metrics().await;
+    for series in [
+        r#"causeway_job_runs_total{outcome="failed",task="payments"}"#,
+        r#"causeway_job_runs_total{outcome="failed",task="expiry"}"#,
+        r#"causeway_mails_total{outcome="failed"}"#,
+        r#"causeway_signature_verifications_total{outcome="invalid"}"#,
+        r#"causeway_job_last_success_timestamp_seconds{task="mail"}"#,
+    ] {
+        assert!(
+            fresh.lines().any(|l| l == format!("{series} 0")),
+            "{series} not at 0 before traffic:\n{fresh}"
+        );
+    }
+    let owner = p2pkh();
+    server.enroll(&owner).await;
+    let nonce = server.nonce(&owner).await;
+    assert_eq!(server.put(&owner, "k", "value", &nonce).await.0, 201);
+    assert_eq!(server.get_query("/get", &[("key", "k")]).await.0, 200);
+    run_once(&server.service, Job::Mail).await.unwrap();
+    let after = server.metrics().await;
+    let count = |series: &str| value(&after, series);
+    assert!(count(r#"causeway_postgres_call_duration_seconds_count{operation="put_pair"}"#) >= 1.0);
+    assert!(count(r#"causeway_postgres_call_duration_seconds_count{operation="get_pair"}"#) >= 1.0);
+    assert!(count(r#"causeway_redis_call_duration_seconds_count{operation="admit"}"#) >= 1.0);
+    assert!(count(r#"causeway_redis_call_duration_seconds_count{operation="charge_many"}"#) >= 1.0);
+    assert_eq!(
+        count(&format!(
+            r#"causeway_build_info{{version="{}"}}"#,
+            env!("CARGO_PKG_VERSION")
+        )),
+        1.0
+    );
+    assert!(count("process_resident_memory_bytes") > 1e6, "{after}");
+    assert!(count("process_start_time_seconds") > 1.7e9);
+    let unix_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let stamp = count(r#"causeway_job_last_success_timestamp_seconds{task="mail"}"#);
+    assert!((unix_now - stamp).abs() < 60.0, "{stamp} vs {unix_now}");
+    // `job` is the scrape target's label in Prometheus: no series may carry its own.
+    assert!(
+        !after
+            .lines()
+            .any(|l| l.contains("{job=") || l.contains(",job=")),
+        "{after}"
+    );
 }

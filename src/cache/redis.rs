@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use crate::connect::redis::RedisLink;
 use crate::service::ports::{Cache, CacheError};
+use crate::telemetry::metrics::METRICS;
 
 pub struct RedisCache {
     link: RedisLink,
@@ -22,7 +23,7 @@ impl RedisCache {
 }
 
 fn unavailable(err: redis::RedisError) -> CacheError {
-    crate::telemetry::metrics::METRICS.redis_errors.inc();
+    METRICS.redis_errors.inc();
     CacheError(err.to_string())
 }
 
@@ -30,6 +31,7 @@ fn unavailable(err: redis::RedisError) -> CacheError {
 impl Cache for RedisCache {
     #[tracing::instrument(name = "redis.get", skip_all)]
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        let _timer = METRICS.time_redis("get");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("GET")
             .arg(format!("{}{key}", self.prefix))
@@ -40,6 +42,7 @@ impl Cache for RedisCache {
 
     #[tracing::instrument(name = "redis.set", skip_all)]
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+        let _timer = METRICS.time_redis("set");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("SET")
             .arg(format!("{}{key}", self.prefix))

@@ -53,7 +53,22 @@ pub async fn run_once(service: &Service, job: Job) -> Result<serde_json::Value, 
         .job_runs
         .with_label_values(&[job.name(), label])
         .inc();
+    if outcome.is_ok() {
+        METRICS
+            .job_last_success
+            .with_label_values(&[job.name()])
+            .set(unix_now());
+    }
     outcome
+}
+
+/// Wall-clock seconds, what Prometheus's `time()` compares a last-success stamp with.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
 }
 
 async fn pass(service: &Service, job: Job) -> Result<serde_json::Value, ServiceError> {
@@ -102,6 +117,10 @@ pub fn spawn_all(service: &Service) -> Vec<JoinHandle<()>> {
         .into_iter()
         .map(|job| {
             let every = job.interval(service.config());
+            METRICS
+                .job_interval
+                .with_label_values(&[job.name()])
+                .set(i64::try_from(every.as_secs()).unwrap_or(i64::MAX));
             let service = service.clone();
             spawn_every(job.name(), every, move || {
                 let service = service.clone();
@@ -127,4 +146,18 @@ where
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::Job;
+    use crate::telemetry::metrics::TASKS;
+
+    #[test]
+    fn every_job_is_a_task_the_metrics_know() {
+        let names: Vec<&str> = Job::value_variants().iter().map(|job| job.name()).collect();
+        assert_eq!(names, TASKS);
+    }
 }

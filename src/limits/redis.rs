@@ -7,6 +7,7 @@ use redis::Script;
 use crate::connect::redis::RedisLink;
 use crate::service::ports::{LimiterError, RateLimit, RateLimiter, Taken};
 use crate::service::rules::rate;
+use crate::telemetry::metrics::METRICS;
 
 pub struct RedisLimiter {
     link: RedisLink,
@@ -50,7 +51,7 @@ impl RedisLimiter {
 }
 
 fn unavailable(err: redis::RedisError) -> LimiterError {
-    crate::telemetry::metrics::METRICS.redis_errors.inc();
+    METRICS.redis_errors.inc();
     LimiterError(err.to_string())
 }
 
@@ -63,6 +64,7 @@ impl RateLimiter for RedisLimiter {
         limit: RateLimit,
         now_micros: u64,
     ) -> Result<Taken, LimiterError> {
+        let _timer = METRICS.time_redis("rate");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let wait: u64 = self
             .take

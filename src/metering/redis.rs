@@ -5,6 +5,7 @@ use redis::Script;
 
 use crate::connect::redis::RedisLink;
 use crate::service::ports::{Charge, MeterError, TransferMeter};
+use crate::telemetry::metrics::METRICS;
 
 pub struct RedisMeter {
     link: RedisLink,
@@ -77,7 +78,7 @@ pub(crate) fn dirty_key(prefix: &str) -> String {
 }
 
 pub(crate) fn unavailable(err: redis::RedisError) -> MeterError {
-    crate::telemetry::metrics::METRICS.redis_errors.inc();
+    METRICS.redis_errors.inc();
     MeterError(err.to_string())
 }
 
@@ -85,6 +86,7 @@ pub(crate) fn unavailable(err: redis::RedisError) -> MeterError {
 impl TransferMeter for RedisMeter {
     #[tracing::instrument(name = "redis.charge_many", skip_all)]
     async fn charge_many(&self, charges: &[Charge]) -> Result<Vec<bool>, MeterError> {
+        let _timer = METRICS.time_redis("charge_many");
         if charges.is_empty() {
             return Ok(Vec::new());
         }
@@ -107,6 +109,7 @@ impl TransferMeter for RedisMeter {
 
     #[tracing::instrument(name = "redis.pending", skip_all)]
     async fn pending(&self, bucket_id: i64) -> Result<i64, MeterError> {
+        let _timer = METRICS.time_redis("pending");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let pending: Option<i64> = redis::cmd("GET")
             .arg(self.counter_key(bucket_id))
@@ -118,6 +121,7 @@ impl TransferMeter for RedisMeter {
 
     #[tracing::instrument(name = "redis.drain", skip_all)]
     async fn drain(&self) -> Result<Vec<(i64, i64)>, MeterError> {
+        let _timer = METRICS.time_redis("drain");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let dirty: Vec<i64> = redis::cmd("SMEMBERS")
             .arg(self.dirty_key())
@@ -143,6 +147,7 @@ impl TransferMeter for RedisMeter {
 
     #[tracing::instrument(name = "redis.restore", skip_all)]
     async fn restore(&self, bucket_id: i64, bytes: i64) -> Result<(), MeterError> {
+        let _timer = METRICS.time_redis("restore");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::pipe()
             .atomic()

@@ -9,6 +9,7 @@ use redis::Script;
 use crate::connect::redis::RedisLink;
 use crate::domain::Nonce;
 use crate::service::ports::{Admission, NonceStore, NonceStoreError, RequestId};
+use crate::telemetry::metrics::METRICS;
 
 pub struct RedisNonces {
     link: RedisLink,
@@ -54,7 +55,7 @@ impl RedisNonces {
 }
 
 fn unavailable(err: redis::RedisError) -> NonceStoreError {
-    crate::telemetry::metrics::METRICS.redis_errors.inc();
+    METRICS.redis_errors.inc();
     NonceStoreError(err.to_string())
 }
 
@@ -66,6 +67,7 @@ fn ttl_secs(ttl: Duration) -> u64 {
 impl NonceStore for RedisNonces {
     #[tracing::instrument(name = "redis.ping", skip_all)]
     async fn ping(&self) -> Result<(), NonceStoreError> {
+        let _timer = METRICS.time_redis("ping");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("PING")
             .query_async::<String>(&mut connection)
@@ -81,6 +83,7 @@ impl NonceStore for RedisNonces {
         fresh: &Nonce,
         ttl: Duration,
     ) -> Result<Nonce, NonceStoreError> {
+        let _timer = METRICS.time_redis("issue");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("SET")
             .arg(self.nonce_key(account, fresh))
@@ -95,6 +98,7 @@ impl NonceStore for RedisNonces {
 
     #[tracing::instrument(name = "redis.clear", skip_all)]
     async fn clear(&self, account: &str, nonce: &Nonce) -> Result<(), NonceStoreError> {
+        let _timer = METRICS.time_redis("clear");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         redis::cmd("DEL")
             .arg(self.nonce_key(account, nonce))
@@ -113,6 +117,7 @@ impl NonceStore for RedisNonces {
         ttl: Duration,
         consume: bool,
     ) -> Result<Admission, NonceStoreError> {
+        let _timer = METRICS.time_redis("admit");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let verdict: String = self
             .admit
@@ -142,6 +147,7 @@ impl NonceStore for RedisNonces {
         ttl: Duration,
         consumed: bool,
     ) -> Result<(), NonceStoreError> {
+        let _timer = METRICS.time_redis("release");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         self.release
             .key(self.nonce_key(account, nonce))

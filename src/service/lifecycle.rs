@@ -47,6 +47,7 @@ impl Service {
     /// sends that one mail again once the lease ends (at-least-once).
     pub async fn send_mail(&self) -> Result<DrainReport, ServiceError> {
         let Some(mailer) = &self.mailer else {
+            self.refresh_mail_backlog().await?;
             return Ok(DrainReport::default());
         };
         let now = self.clock.now();
@@ -83,6 +84,25 @@ impl Service {
                 .with_label_values(&[outcome])
                 .inc_by(count.unsigned_abs());
         }
+        self.refresh_mail_backlog().await?;
         Ok(report)
+    }
+
+    /// The mails due now and still unsent, and how long (seconds) the oldest has waited.
+    pub async fn mail_backlog(&self) -> Result<(i64, i64), ServiceError> {
+        let now = self.clock.now();
+        let backlog = self.lifecycle.mail_backlog(now).await?;
+        let waited = backlog
+            .oldest_due
+            .map_or(0, |due| (now - due).whole_seconds().max(0));
+        Ok((backlog.due, waited))
+    }
+
+    /// Sets the outbox gauges from what is due and unsent after this pass.
+    async fn refresh_mail_backlog(&self) -> Result<(), ServiceError> {
+        let (due, waited) = self.mail_backlog().await?;
+        METRICS.mail_due.set(due);
+        METRICS.mail_oldest_due_age.set(waited);
+        Ok(())
     }
 }

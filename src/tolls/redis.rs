@@ -9,6 +9,7 @@ use crate::limits::{rate_key, TAKE_FN};
 use crate::metering::{counter_key, dirty_key, unavailable, CHARGE_FN};
 use crate::service::ports::{Charge, MeterError, RateLimit, ReadToll, Tolled};
 use crate::service::rules::rate;
+use crate::telemetry::metrics::METRICS;
 
 pub struct RedisToll {
     link: RedisLink,
@@ -46,6 +47,7 @@ impl ReadToll for RedisToll {
         now_micros: u64,
         charge: Charge,
     ) -> Result<Tolled, MeterError> {
+        let _timer = METRICS.time_redis("toll");
         let mut connection = self.link.connection().await.map_err(unavailable)?;
         let (wait, charged): (u64, i64) = self
             .toll

@@ -89,6 +89,14 @@ pub struct ExpiryReport {
     pub dropped_pending: i64,
 }
 
+/// The mails due and waiting: neither sent nor given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailBacklog {
+    pub due: i64,
+    /// When the longest-waiting of them fell due.
+    pub oldest_due: Option<OffsetDateTime>,
+}
+
 /// A queued mail as the sender sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMail {
@@ -121,6 +129,9 @@ pub trait Lifecycle: Send + Sync {
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// The mails due by `now` that are neither sent nor given up (leased ones included).
+    async fn mail_backlog(&self, now: OffsetDateTime) -> Result<MailBacklog, StoreError>;
 
     /// Records the outcome of one attempt and ends the mail's lease.
     async fn record_mail(

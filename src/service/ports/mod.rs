@@ -25,7 +25,7 @@ pub use health::{Health, PoolStatus};
 pub use ledger::{DepositOutcome, Entry, Ledger, LedgerEntry, Posted, Purchase};
 pub use lifecycle::{
     DueBucket, DuePair, ExpiredBucket, ExpiryPolicy, ExpiryReport, Lifecycle, LiveRoom, Mail,
-    MailAttempt, OutboxMail,
+    MailAttempt, MailBacklog, OutboxMail,
 };
 pub use limits::{LimiterError, RateLimit, RateLimiter, Taken};
 pub use mail::{Delivery, MailSender};

@@ -8,7 +8,8 @@ use super::state::{OutboxRow, State};
 use super::MemoryStore;
 use crate::domain::BucketStatus;
 use crate::service::ports::{
-    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, OutboxMail, StoreError,
+    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, MailBacklog,
+    OutboxMail, StoreError,
 };
 use crate::service::rules::expiry::{self, ExpiryPlan};
 
@@ -176,6 +177,20 @@ impl Lifecycle for MemoryStore {
                 row.mail.clone()
             })
             .collect())
+    }
+
+    async fn mail_backlog(&self, now: OffsetDateTime) -> Result<MailBacklog, StoreError> {
+        let state = self.lock()?;
+        let due: Vec<OffsetDateTime> = state
+            .outbox
+            .iter()
+            .filter(|row| !row.done && row.next_attempt <= now)
+            .map(|row| row.next_attempt)
+            .collect();
+        Ok(MailBacklog {
+            due: i64::try_from(due.len()).unwrap_or(i64::MAX),
+            oldest_due: due.into_iter().min(),
+        })
     }
 
     async fn record_mail(

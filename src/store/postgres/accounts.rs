@@ -13,6 +13,7 @@ use crate::service::ports::{
     Accounts, DelegateState, Grant, ProofId, ProofVerdict, StorageTotals, StoreError,
 };
 use crate::service::rules::{capacity, delegate, free_buckets};
+use crate::telemetry::metrics::METRICS;
 
 /// The account's current proof and whether `proof` was spent; `lock` is `" FOR UPDATE"` when
 /// the caller goes on to change them.
@@ -43,6 +44,7 @@ async fn read_delegate_state(
 impl Accounts for PostgresStore {
     #[tracing::instrument(name = "postgres.find_account", skip_all)]
     async fn find_account(&self, address: &str) -> Result<Option<Account>, StoreError> {
+        let _timer = METRICS.time_postgres("find_account");
         let client = self.client().await?;
         let statement = client
             .prepare_cached("SELECT id, address, contact FROM accounts WHERE address = $1")
@@ -61,6 +63,7 @@ impl Accounts for PostgresStore {
         address: &str,
         contact: Option<&str>,
     ) -> Result<Account, StoreError> {
+        let _timer = METRICS.time_postgres("upsert_account");
         let client = self.client().await?;
         let row = client
             .query_one(
@@ -76,6 +79,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.set_contact", skip_all)]
     async fn set_contact(&self, account_id: i64, contact: &str) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("set_contact");
         let client = self.client().await?;
         client
             .execute(
@@ -93,6 +97,7 @@ impl Accounts for PostgresStore {
         account_id: i64,
         delegate: &str,
     ) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("add_claimed_delegate");
         let client = self.client().await?;
         client
             .execute(
@@ -111,6 +116,7 @@ impl Accounts for PostgresStore {
         account_id: i64,
         proof: &ProofId,
     ) -> Result<DelegateState, StoreError> {
+        let _timer = METRICS.time_postgres("delegate_state");
         let client = self.client().await?;
         read_delegate_state(&client, account_id, proof, "").await
     }
@@ -122,6 +128,7 @@ impl Accounts for PostgresStore {
         delegate: Option<&str>,
         proof: &ProofId,
     ) -> Result<ProofVerdict, StoreError> {
+        let _timer = METRICS.time_postgres("adopt_delegate");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let state = read_delegate_state(&tx, account_id, proof, " FOR UPDATE").await?;
@@ -147,6 +154,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.spend_proof", skip_all)]
     async fn spend_proof(&self, account_id: i64, proof: &ProofId) -> Result<bool, StoreError> {
+        let _timer = METRICS.time_postgres("spend_proof");
         let client = self.client().await?;
         let inserted = client
             .execute(
@@ -165,6 +173,7 @@ impl Accounts for PostgresStore {
         account_id: i64,
         delegate: &str,
     ) -> Result<bool, StoreError> {
+        let _timer = METRICS.time_postgres("is_proven_delegate");
         let client = self.client().await?;
         let statement = client
             .prepare_cached("SELECT delegate = $2 FROM accounts WHERE id = $1")
@@ -179,6 +188,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.buckets", skip_all)]
     async fn buckets(&self, account_id: i64) -> Result<Vec<Bucket>, StoreError> {
+        let _timer = METRICS.time_postgres("buckets");
         let client = self.client().await?;
         let rows = client
             .query(
@@ -192,6 +202,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.buckets_by_id", skip_all)]
     async fn buckets_by_id(&self, ids: &[i64]) -> Result<Vec<Bucket>, StoreError> {
+        let _timer = METRICS.time_postgres("buckets_by_id");
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
@@ -212,6 +223,7 @@ impl Accounts for PostgresStore {
         capacity: i64,
         now: OffsetDateTime,
     ) -> Result<Grant, StoreError> {
+        let _timer = METRICS.time_postgres("grant_free_bucket");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         // The account row lock serializes concurrent grants, so the limit holds under races.
@@ -260,6 +272,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.add_transfer", skip_all)]
     async fn add_transfer(&self, bucket_id: i64, bytes: i64) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("add_transfer");
         let client = self.client().await?;
         client
             .execute(
@@ -273,6 +286,7 @@ impl Accounts for PostgresStore {
 
     #[tracing::instrument(name = "postgres.storage_totals", skip_all)]
     async fn storage_totals(&self) -> Result<StorageTotals, StoreError> {
+        let _timer = METRICS.time_postgres("storage_totals");
         let client = self.client().await?;
         let row = client
             .query_one(

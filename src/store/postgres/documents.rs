@@ -9,6 +9,7 @@ use super::errors::db_error;
 use super::PostgresStore;
 use crate::rein::ReinDocument;
 use crate::service::ports::{DocQuery, Documents, FoundDoc, Searchable, StoreError};
+use crate::telemetry::metrics::METRICS;
 
 /// The document's fields as one JSON object (first occurrence of each name), for the
 /// containment index.
@@ -88,6 +89,7 @@ pub fn search_sql(query: &DocQuery) -> (String, Vec<Box<dyn ToSql + Sync + Send>
 impl Documents for PostgresStore {
     #[tracing::instrument(name = "postgres.find_documents", skip_all)]
     async fn find_documents(&self, query: &DocQuery) -> Result<Vec<FoundDoc>, StoreError> {
+        let _timer = METRICS.time_postgres("find_documents");
         let (sql, params) = search_sql(query);
         let refs: Vec<&(dyn ToSql + Sync)> = params
             .iter()

@@ -16,6 +16,7 @@ use crate::service::ports::{
 };
 use crate::service::rules::capacity;
 use crate::service::rules::money::{self, PendingBucket};
+use crate::telemetry::metrics::METRICS;
 
 /// A ledger row about to be written.
 struct Row<'a> {
@@ -146,6 +147,7 @@ async fn pay_pending(
 impl Ledger for PostgresStore {
     #[tracing::instrument(name = "postgres.balance", skip_all)]
     async fn balance(&self, account_id: i64) -> Result<i64, StoreError> {
+        let _timer = METRICS.time_postgres("balance");
         let client = self.client().await?;
         let row = client
             .query_opt(
@@ -159,6 +161,7 @@ impl Ledger for PostgresStore {
 
     #[tracing::instrument(name = "postgres.entries", skip_all)]
     async fn entries(&self, account_id: i64) -> Result<Vec<LedgerEntry>, StoreError> {
+        let _timer = METRICS.time_postgres("entries");
         let client = self.client().await?;
         let rows = client
             .query(
@@ -194,6 +197,7 @@ impl Ledger for PostgresStore {
         memo: &str,
         now: OffsetDateTime,
     ) -> Result<Posted, StoreError> {
+        let _timer = METRICS.time_postgres("post");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let balance = lock_balance(&tx, account_id).await?;
@@ -233,6 +237,7 @@ impl Ledger for PostgresStore {
         capacity: i64,
         now: OffsetDateTime,
     ) -> Result<Purchase, StoreError> {
+        let _timer = METRICS.time_postgres("buy_bucket");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let balance = lock_balance(&tx, account_id).await?;
@@ -315,6 +320,7 @@ impl Ledger for PostgresStore {
         total_received: i64,
         now: OffsetDateTime,
     ) -> Result<DepositOutcome, StoreError> {
+        let _timer = METRICS.time_postgres("record_deposit");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         // The row lock makes "seen → credited" one step: two replicas polling the node at
@@ -367,6 +373,7 @@ impl Ledger for PostgresStore {
 
     #[tracing::instrument(name = "postgres.deposit_index", skip_all)]
     async fn deposit_index(&self, account_id: i64) -> Result<u32, StoreError> {
+        let _timer = METRICS.time_postgres("deposit_index");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let given: Option<i32> = tx
@@ -406,6 +413,7 @@ impl Ledger for PostgresStore {
 
     #[tracing::instrument(name = "postgres.set_deposit_address", skip_all)]
     async fn set_deposit_address(&self, account_id: i64, address: &str) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("set_deposit_address");
         let client = self.client().await?;
         client
             .execute(

@@ -10,9 +10,11 @@ use super::buckets::{claim, lock_live_rooms, release};
 use super::errors::db_error;
 use super::PostgresStore;
 use crate::service::ports::{
-    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, OutboxMail, StoreError,
+    DueBucket, DuePair, ExpiryPolicy, ExpiryReport, Lifecycle, MailAttempt, MailBacklog,
+    OutboxMail, StoreError,
 };
 use crate::service::rules::expiry::{self, ExpiryPlan};
+use crate::telemetry::metrics::METRICS;
 
 /// Any fixed number; paired with the schema's hash so deployments sharing a database (or
 /// tests, one schema each) do not wait on each other.
@@ -157,6 +159,7 @@ impl Lifecycle for PostgresStore {
         now: OffsetDateTime,
         policy: &ExpiryPolicy,
     ) -> Result<Option<ExpiryReport>, StoreError> {
+        let _timer = METRICS.time_postgres("expire");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let leader: bool = tx
@@ -201,6 +204,7 @@ impl Lifecycle for PostgresStore {
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<OutboxMail>, StoreError> {
+        let _timer = METRICS.time_postgres("claim_mail");
         let client = self.client().await?;
         // One statement, committed at once: rows another replica is claiming right now are
         // skipped, and a claimed row is not due again until its lease ends.
@@ -230,6 +234,25 @@ impl Lifecycle for PostgresStore {
         Ok(mails)
     }
 
+    #[tracing::instrument(name = "postgres.mail_backlog", skip_all)]
+    async fn mail_backlog(&self, now: OffsetDateTime) -> Result<MailBacklog, StoreError> {
+        let _timer = METRICS.time_postgres("mail_backlog");
+        let client = self.client().await?;
+        // The partial index outbox_due holds exactly the unsent, not given-up rows.
+        let row = client
+            .query_one(
+                "SELECT count(*), min(next_attempt_at) FROM outbox \
+                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1",
+                &[&now],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(MailBacklog {
+            due: row.get(0),
+            oldest_due: row.get(1),
+        })
+    }
+
     #[tracing::instrument(name = "postgres.record_mail", skip_all)]
     async fn record_mail(
         &self,
@@ -237,6 +260,7 @@ impl Lifecycle for PostgresStore {
         attempt: &MailAttempt,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("record_mail");
         // The row was unsent and unfailed while leased, so each outcome sets its own columns.
         let (attempts, sent_at, retry_at, failed_at, why) = match attempt {
             MailAttempt::Sent { attempts } => (attempts, Some(now), None, None, None),

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use deadpool_postgres::Pool;
 
 use crate::service::ports::{Health, PoolStatus, StoreError};
+use crate::telemetry::metrics::METRICS;
 use errors::{db_error, pool_error};
 
 pub struct PostgresStore {
@@ -35,6 +36,7 @@ impl PostgresStore {
 impl Health for PostgresStore {
     #[tracing::instrument(name = "postgres.ping", skip_all)]
     async fn ping(&self) -> Result<(), StoreError> {
+        let _timer = METRICS.time_postgres("ping");
         let client = self.client().await?;
         client.simple_query("SELECT 1").await.map_err(db_error)?;
         Ok(())

@@ -11,6 +11,7 @@ use super::rows::{bucket_from_row, BUCKET_COLUMNS};
 use super::PostgresStore;
 use crate::service::ports::{ExistingPair, NewPair, Pairs, PutOutcome, StoreError, StoredPair};
 use crate::service::rules::placement::{self, Placement};
+use crate::telemetry::metrics::METRICS;
 
 /// Attempts of a put that lost a race (same new key inserted concurrently, deadlock).
 const PUT_ATTEMPTS: usize = 8;
@@ -133,6 +134,7 @@ impl Pairs for PostgresStore {
         pair: NewPair<'_>,
         now: OffsetDateTime,
     ) -> Result<PutOutcome, StoreError> {
+        let _timer = METRICS.time_postgres("put_pair");
         let mut last = None;
         for _ in 0..PUT_ATTEMPTS {
             let mut client = self.client().await?;
@@ -151,6 +153,7 @@ impl Pairs for PostgresStore {
 
     #[tracing::instrument(name = "postgres.get_pair", skip_all)]
     async fn get_pair(&self, key: &str) -> Result<Option<StoredPair>, StoreError> {
+        let _timer = METRICS.time_postgres("get_pair");
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
@@ -178,6 +181,7 @@ impl Pairs for PostgresStore {
 
     #[tracing::instrument(name = "postgres.delete_pair", skip_all)]
     async fn delete_pair(&self, account_id: i64, key: &str) -> Result<bool, StoreError> {
+        let _timer = METRICS.time_postgres("delete_pair");
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db_error)?;
         let deleted = tx
