@@ -97,5 +97,8 @@ if ! .venv-rein/bin/python -c 'import bitcoin.core.key' >/dev/null 2>&1; then
 fi
 .venv-rein/bin/python -m pytest tests/rein -q
 
+echo "== alerts and metrics (promtool: check rules, test rules, check metrics)"
+bash scripts/check-alerts.sh
+
 echo "== deploy checks (Helm chart, kustomize, schemas, checkov, dashboard)"
 bash scripts/check-deploy.sh

@@ -108,3 +108,24 @@ are optional (a missing key leaves the variable unset, which turns that feature 
   emptyDir:
     sizeLimit: {{ .Values.tmpSizeLimit }}
 {{- end -}}
+
+{{/*
+True ("true") when tracing is configured: extraEnv names an OTLP endpoint
+(OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) with a value or a
+valueFrom. An empty value leaves tracing off, as the binary reads it.
+*/}}
+{{- define "causeway.tracingEnabled" -}}
+{{- $on := false -}}
+{{- range .Values.extraEnv -}}
+{{- if and (has .name (list "OTEL_EXPORTER_OTLP_ENDPOINT" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) (or .value .valueFrom) -}}
+{{- $on = true -}}
+{{- end -}}
+{{- end -}}
+{{- if $on -}}true{{- end -}}
+{{- end -}}
+
+{{/* Labels of the `helm test` Pod (selected by the NetworkPolicy like every pod of the release). */}}
+{{- define "causeway.testSelectorLabels" -}}
+{{ include "causeway.selectorLabels" . }}
+app.kubernetes.io/component: test
+{{- end -}}
