@@ -223,6 +223,11 @@ pub struct Config {
     #[arg(long, global = true, env = "CAUSEWAY_BITCOIND_COOKIE")]
     pub bitcoind_cookie: Option<std::path::PathBuf>,
 
+    /// A PEM file of CA certificates trusted, beside the webpki and system roots, for every
+    /// outbound HTTPS connection (the Bitcoin node, the OTLP collector): a private CA's.
+    #[arg(long, global = true, env = "CAUSEWAY_EXTRA_CA_FILE")]
+    pub extra_ca_file: Option<std::path::PathBuf>,
+
     /// Milliseconds to wait for the node before giving up on a call.
     #[arg(
         long,

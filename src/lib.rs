@@ -17,4 +17,5 @@ pub mod rein;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod tolls;

@@ -1,6 +1,6 @@
 //! OpenTelemetry: an OTLP receiver inside the test gets the spans of one put, parented under
 //! the caller's W3C `traceparent`, with child spans for signature verification, PostgreSQL
-//! and Redis.
+//! and Redis; over https too, trusted through the extra CA file.
 
 mod common;
 
@@ -10,57 +10,74 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::binary::{enroll_and_get_nonce, free_port, serving, terminate, wait_until_serving};
+use common::test_ca::TestCa;
 use common::{p2pkh, put_form, RealBackends};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
-/// Accepts OTLP/HTTP JSON exports and keeps their bodies.
-async fn otlp_receiver() -> (u16, Arc<Mutex<Vec<serde_json::Value>>>) {
+type Bodies = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// Accepts OTLP/HTTP JSON exports (over TLS with `tls`) and keeps their bodies.
+async fn otlp_receiver(tls: Option<TlsAcceptor>) -> (u16, Bodies) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let bodies = Arc::new(Mutex::new(Vec::new()));
     let kept = bodies.clone();
     tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
+            let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let kept = kept.clone();
+            let (kept, tls) = (kept.clone(), tls.clone());
             tokio::spawn(async move {
-                let mut data = Vec::new();
-                let mut buf = [0u8; 8192];
-                loop {
-                    let Ok(n) = stream.read(&mut buf).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
+                match tls {
+                    None => receive(stream, kept).await,
+                    Some(tls) => {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            receive(stream, kept).await;
+                        }
                     }
-                    data.extend_from_slice(&buf[..n]);
-                    let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    if data.len() < end + 4 + length {
-                        continue;
-                    }
-                    let body = &data[end + 4..end + 4 + length];
-                    if let Ok(json) = serde_json::from_slice(body) {
-                        kept.lock().unwrap().push(json);
-                    }
-                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
-                    let _ = stream.write_all(answer.as_bytes()).await;
-                    return;
                 }
             });
         }
     });
     (port, bodies)
+}
+
+/// Reads one export, keeps its JSON body and answers 200.
+async fn receive<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, kept: Bodies) {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let Ok(n) = stream.read(&mut buf).await else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if data.len() < end + 4 + length {
+            continue;
+        }
+        let body = &data[end + 4..end + 4 + length];
+        if let Ok(json) = serde_json::from_slice(body) {
+            kept.lock().unwrap().push(json);
+        }
+        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+        let _ = stream.write_all(answer.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +111,7 @@ fn spans(bodies: &[serde_json::Value]) -> Vec<Span> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_put_is_traced_under_the_callers_traceparent() {
     let real = RealBackends::fresh().await;
-    let (otlp_port, bodies) = otlp_receiver().await;
+    let (otlp_port, bodies) = otlp_receiver(None).await;
     let (port, admin) = (free_port(), free_port());
     let mut child = serving(port, admin)
         .envs(real.env())
@@ -175,4 +192,50 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
     assert!(all
         .iter()
         .any(|s| s.name == "GET /nonce" && s.trace != trace));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_reach_an_https_collector_signed_by_the_extra_ca() {
+    let ca = TestCa::new();
+    let (otlp_port, bodies) = otlp_receiver(Some(ca.acceptor.clone())).await;
+    let (port, admin) = (free_port(), free_port());
+    let mut child = serving(port, admin)
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("https://localhost:{otlp_port}"),
+        )
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+        .env("CAUSEWAY_EXTRA_CA_FILE", &ca.ca_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    wait_until_serving(&http, &base).await;
+    assert_eq!(
+        http.get(format!("{base}/price"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    terminate(&child);
+    assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !spans(&bodies.lock().unwrap())
+        .iter()
+        .any(|s| s.name == "GET /price")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no GET /price span reached the https collector"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -157,12 +157,16 @@ pub enum SettingsError {
     Deposit(#[from] DepositError),
     #[error("bitcoind settings: {0}")]
     Node(#[from] RpcError),
+    #[error("{0}")]
+    ExtraRoots(String),
 }
 
-fn node_client(config: &Config) -> Result<Option<BitcoinRpc>, RpcError> {
+fn node_client(config: &Config) -> Result<Option<BitcoinRpc>, SettingsError> {
     let Some(url) = &config.bitcoind_url else {
         return Ok(None);
     };
+    let roots = crate::tls::extra_roots(config.extra_ca_file.as_deref())
+        .map_err(SettingsError::ExtraRoots)?;
     let auth = match (
         &config.bitcoind_cookie,
         &config.bitcoind_user,
@@ -176,7 +180,7 @@ fn node_client(config: &Config) -> Result<Option<BitcoinRpc>, RpcError> {
         (None, None, _) => NodeAuth::None,
     };
     let timeout = std::time::Duration::from_millis(config.bitcoind_timeout_ms);
-    BitcoinRpc::new(url, auth, timeout).map(Some)
+    Ok(Some(BitcoinRpc::with_roots(url, auth, timeout, &roots)?))
 }
 
 fn deposit_keys(xpub: &str, config: &Config) -> Result<DepositKeys, DepositError> {

@@ -2,6 +2,7 @@
 
 mod logging;
 pub mod metrics;
+mod otlp_http;
 pub mod traces;
 
 pub use logging::{init, init_logging};

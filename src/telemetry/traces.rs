@@ -3,12 +3,16 @@
 
 use opentelemetry::global;
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 
+use super::otlp_http::OtlpHttp;
 use crate::config::Config;
+
+/// OTLP's default export timeout (OTEL_EXPORTER_OTLP_TIMEOUT's default).
+const EXPORT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The exporter's provider when an OTLP endpoint is configured. Build it outside any async
 /// runtime: the exporter's blocking HTTP client starts and stops its own.
@@ -20,7 +24,12 @@ pub fn otlp_provider(config: &Config) -> Result<Option<SdkTracerProvider>, Strin
     if set(&config.otel_endpoint).is_none() && set(&config.otel_traces_endpoint).is_none() {
         return Ok(None);
     }
-    let mut exporter = SpanExporter::builder().with_http();
+    // Our client, not the exporter's: rustls with the webpki and system roots and the
+    // operator's extra CA, so an https collector works like an https node.
+    let roots = crate::tls::extra_roots(config.extra_ca_file.as_deref())?;
+    let mut exporter = SpanExporter::builder()
+        .with_http()
+        .with_http_client(OtlpHttp::new(&roots, EXPORT_TIMEOUT)?);
     if let Some(endpoint) = set(&config.otel_traces_endpoint) {
         exporter = exporter.with_endpoint(endpoint.to_owned());
     }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 
 /// Requests are tiny; anything bigger is a broken client and is dropped rather than buffered.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -53,6 +54,15 @@ pub struct FakeNode {
 impl FakeNode {
     /// Listens on an ephemeral localhost port so tests can run in parallel.
     pub async fn start(user: &str, password: &str) -> FakeNode {
+        FakeNode::listen(user, password, None).await
+    }
+
+    /// The same node behind TLS: `https://127.0.0.1:…/` with the acceptor's certificate.
+    pub async fn start_tls(user: &str, password: &str, tls: TlsAcceptor) -> FakeNode {
+        FakeNode::listen(user, password, Some(tls)).await
+    }
+
+    async fn listen(user: &str, password: &str, tls: Option<TlsAcceptor>) -> FakeNode {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("fake node must be able to bind a localhost port");
@@ -68,9 +78,10 @@ impl FakeNode {
                 calls: Vec::new(),
             }),
         });
-        let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let server = tokio::spawn(serve(listener, Arc::clone(&shared), tls));
         FakeNode {
-            url: format!("http://{address}/"),
+            url: format!("{scheme}://{address}/"),
             shared,
             server,
         }
@@ -111,13 +122,23 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>) {
     let mut connections = JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
         match listener.accept().await {
             Ok((stream, _)) => {
-                connections.spawn(handle(stream, Arc::clone(&shared)));
+                let shared = Arc::clone(&shared);
+                match tls.clone() {
+                    None => connections.spawn(handle(stream, shared)),
+                    // A client that fails the handshake (an untrusted certificate) just
+                    // goes away.
+                    Some(tls) => connections.spawn(async move {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            handle(stream, shared).await;
+                        }
+                    }),
+                };
             }
             // Transient accept failures (e.g. out of descriptors) must not kill the node.
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -130,7 +151,7 @@ struct Request {
     body: Vec<u8>,
 }
 
-async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
+async fn handle<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, shared: Arc<Shared>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
@@ -139,7 +160,7 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
     let _ = write_response(&mut stream, status, &body).await;
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     let mut buffer = Vec::new();
     let mut chunk = [0_u8; 4096];
     let head_end = loop {
@@ -372,7 +393,11 @@ fn error_answer(status: u16, id: &Value, code: i64, message: &str) -> (u16, Stri
     (status, body.to_string())
 }
 
-async fn write_response(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+async fn write_response<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    status: u16,
+    body: &str,
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         401 => "Unauthorized",

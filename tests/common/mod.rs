@@ -7,6 +7,7 @@ pub mod binary;
 pub mod fake_node;
 pub mod proxy;
 pub mod smtp;
+pub mod test_ca;
 
 use std::sync::Arc;
 

@@ -54,6 +54,16 @@ impl fmt::Debug for BitcoinRpc {
 impl BitcoinRpc {
     /// A bad URL is reported as `Unreachable`: a node we cannot address is a node we cannot reach.
     pub fn new(url: &str, auth: NodeAuth, timeout: Duration) -> Result<BitcoinRpc, RpcError> {
+        BitcoinRpc::with_roots(url, auth, timeout, &[])
+    }
+
+    /// As `new`, trusting `extra_roots` beside the webpki and system roots for `https` nodes.
+    pub fn with_roots(
+        url: &str,
+        auth: NodeAuth,
+        timeout: Duration,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Result<BitcoinRpc, RpcError> {
         let url =
             Url::parse(url).map_err(|e| RpcError::Unreachable(format!("invalid node URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -69,7 +79,11 @@ impl BitcoinRpc {
                 "node URL must not embed credentials; pass them as NodeAuth".to_owned(),
             ));
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        let http = builder
             // RPC credentials must go straight to the node, never through an environment proxy.
             .no_proxy()
             // bitcoind never redirects; following one would re-send the request somewhere else.
