@@ -1,5 +1,8 @@
 //! The committed OpenAPI document is the generated one, and it describes every endpoint fully.
 
+mod common;
+
+use common::{Backend, TestServer};
 use serde_json::Value;
 
 fn committed() -> String {
@@ -102,4 +105,92 @@ fn every_contract_endpoint_is_described_with_its_errors() {
         put_body["application/x-www-form-urlencoded"].is_object(),
         "{put_body}"
     );
+}
+
+/// The contract's error codes (API contract, "Errors"), plus `internal`, a bug's answer.
+const CONTRACT_CODES: [&str; 17] = [
+    "bad_request",
+    "unknown_account",
+    "not_authorized",
+    "bad_nonce",
+    "bad_signature",
+    "replayed",
+    "key_owned_by_other",
+    "not_found",
+    "insufficient_storage",
+    "bandwidth_exhausted",
+    "bucket_expired",
+    "insufficient_funds",
+    "rate_limited",
+    "server_full",
+    "payments_disabled",
+    "unavailable",
+    "internal",
+];
+
+#[test]
+fn generated_clients_get_verb_noun_operations_servers_no_security_and_an_error_enum() {
+    let doc: Value = serde_json::from_str(&committed()).unwrap();
+    assert_eq!(
+        doc["security"],
+        serde_json::json!([]),
+        "no operation takes credentials"
+    );
+    assert!(
+        doc["servers"][0]["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with("http")),
+        "{}",
+        doc["servers"]
+    );
+    assert_eq!(doc["info"]["license"]["name"], "MIT");
+    // camelCase verb + noun: no generator has to rename one away from a keyword (help_,
+    // delete_), and each says what it does.
+    let verbs = ["get", "put", "delete", "request", "buy", "query"];
+    let mut ids = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}"));
+            let verb = verbs.iter().find(|verb| id.starts_with(*verb));
+            let noun = verb.map(|verb| &id[verb.len()..]).unwrap_or("");
+            assert!(
+                noun.starts_with(|c: char| c.is_ascii_uppercase())
+                    && noun.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{method} {path}: operationId {id:?} is not verb + Noun"
+            );
+            ids.push(id.to_owned());
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operation ids repeat: {ids:?}");
+    // Every error body's code is the enum of the contract's codes.
+    let schemas = &doc["components"]["schemas"];
+    let code = &schemas["ErrorBody"]["properties"]["code"];
+    // A described reference comes as a one-item allOf.
+    let reference = code.get("$ref").unwrap_or(&code["allOf"][0]["$ref"]);
+    assert_eq!(reference, "#/components/schemas/ErrorCode", "{code}");
+    let codes: Vec<&str> = schemas["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    assert_eq!(codes, CONTRACT_CODES);
+    assert!(
+        !committed().contains("API.md"),
+        "the document points to a file not in the repo"
+    );
+}
+
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let server = TestServer::start(Backend::Memory).await;
+    let (status, served) = server.get("/openapi.json").await;
+    assert_eq!(status, 200);
+    let committed: Value = serde_json::from_str(&committed()).unwrap();
+    assert_eq!(served, committed);
 }

@@ -80,7 +80,7 @@ impl AccountsApi {
     /// Every call issues its own nonce with a full TTL, so a caller's nonce is known only to
     /// it; `clear` ends that nonce and no other. The nonce belongs to the account: a
     /// delegate signs with its owner's nonce.
-    #[oai(path = "/nonce", method = "get", operation_id = "nonce")]
+    #[oai(path = "/nonce", method = "get", operation_id = "getNonce")]
     async fn nonce(
         &self,
         /// The account.
@@ -107,7 +107,7 @@ impl AccountsApi {
     ///
     /// A `signature` by the owner over `owner + delegate + contact` proves the delegate;
     /// without it the delegate is only claimed and may not write for the owner.
-    #[oai(path = "/request", method = "get", operation_id = "request")]
+    #[oai(path = "/request", method = "get", operation_id = "requestBucket")]
     async fn request(
         &self,
         /// The account.

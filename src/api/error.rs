@@ -4,9 +4,35 @@ use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Enum, Object};
 
 use crate::service::{PaymentHint, ServiceError};
+
+/// The contract's machine-readable error codes (the "Errors" section of the API contract),
+/// so a generated client gets them as an enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Serialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    UnknownAccount,
+    NotAuthorized,
+    BadNonce,
+    BadSignature,
+    Replayed,
+    KeyOwnedByOther,
+    NotFound,
+    InsufficientStorage,
+    BandwidthExhausted,
+    BucketExpired,
+    InsufficientFunds,
+    RateLimited,
+    ServerFull,
+    PaymentsDisabled,
+    Unavailable,
+    /// A bug: never the answer to any input.
+    Internal,
+}
 
 /// `{"result": "error", "error": "<reason>", "code": "<machine code>"}`; the 402 answers
 /// also say what a bucket costs, to help the client pay.
@@ -17,8 +43,8 @@ pub struct ErrorBody {
     pub result: String,
     /// Human-readable reason.
     pub error: String,
-    /// Machine-readable code, see API.md.
-    pub code: String,
+    /// Machine-readable code: what went wrong, whatever the wording of `error`.
+    pub code: ErrorCode,
     /// Price of one bucket in satoshis (402 answers only).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,11 +56,11 @@ pub struct ErrorBody {
 }
 
 impl ErrorBody {
-    fn new(code: &str, error: impl Into<String>) -> ErrorBody {
+    fn new(code: ErrorCode, error: impl Into<String>) -> ErrorBody {
         ErrorBody {
             result: "error".into(),
             error: error.into(),
-            code: code.into(),
+            code,
             price_sats: None,
             address: None,
         }
@@ -43,7 +69,7 @@ impl ErrorBody {
 
 impl Example for ErrorBody {
     fn example() -> ErrorBody {
-        ErrorBody::new("not_found", "Key not found.")
+        ErrorBody::new(ErrorCode::NotFound, "Key not found.")
     }
 }
 
@@ -106,10 +132,10 @@ pub enum Throttled {
 
 impl ApiError {
     pub fn bad_request(error: impl Into<String>) -> ApiError {
-        ApiError::BadRequest(Json(ErrorBody::new("bad_request", error)))
+        ApiError::BadRequest(Json(ErrorBody::new(ErrorCode::BadRequest, error)))
     }
 
-    fn payment(code: &str, error: String, hint: PaymentHint) -> ApiError {
+    fn payment(code: ErrorCode, error: String, hint: PaymentHint) -> ApiError {
         let mut body = ErrorBody::new(code, error);
         body.price_sats = Some(hint.price_sats);
         body.address = hint.address;
@@ -120,40 +146,42 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> ApiError {
         let reason = err.to_string();
-        let body = |code: &str| Json(ErrorBody::new(code, reason.clone()));
+        let body = |code: ErrorCode| Json(ErrorBody::new(code, reason.clone()));
         match err {
-            ServiceError::BadRequest(_) => ApiError::BadRequest(body("bad_request")),
-            ServiceError::UnknownAccount => ApiError::Forbidden(body("unknown_account")),
-            ServiceError::NotAuthorized => ApiError::Forbidden(body("not_authorized")),
-            ServiceError::KeyOwnedByOther => ApiError::Forbidden(body("key_owned_by_other")),
-            ServiceError::BadNonce => ApiError::Unauthorized(body("bad_nonce")),
-            ServiceError::BadSignature(_) => ApiError::Unauthorized(body("bad_signature")),
-            ServiceError::Replayed => ApiError::Unauthorized(body("replayed")),
-            ServiceError::NotFound => ApiError::NotFound(body("not_found")),
+            ServiceError::BadRequest(_) => ApiError::BadRequest(body(ErrorCode::BadRequest)),
+            ServiceError::UnknownAccount => ApiError::Forbidden(body(ErrorCode::UnknownAccount)),
+            ServiceError::NotAuthorized => ApiError::Forbidden(body(ErrorCode::NotAuthorized)),
+            ServiceError::KeyOwnedByOther => ApiError::Forbidden(body(ErrorCode::KeyOwnedByOther)),
+            ServiceError::BadNonce => ApiError::Unauthorized(body(ErrorCode::BadNonce)),
+            ServiceError::BadSignature(_) => ApiError::Unauthorized(body(ErrorCode::BadSignature)),
+            ServiceError::Replayed => ApiError::Unauthorized(body(ErrorCode::Replayed)),
+            ServiceError::NotFound => ApiError::NotFound(body(ErrorCode::NotFound)),
             ServiceError::InsufficientStorage { payment, .. } => {
-                ApiError::payment("insufficient_storage", reason, payment)
+                ApiError::payment(ErrorCode::InsufficientStorage, reason, payment)
             }
             ServiceError::BandwidthExhausted { payment } => {
-                ApiError::payment("bandwidth_exhausted", reason, payment)
+                ApiError::payment(ErrorCode::BandwidthExhausted, reason, payment)
             }
             ServiceError::BucketExpired { payment } => {
-                ApiError::payment("bucket_expired", reason, payment)
+                ApiError::payment(ErrorCode::BucketExpired, reason, payment)
             }
             ServiceError::InsufficientFunds { .. } => {
-                ApiError::PaymentRequired(body("insufficient_funds"))
+                ApiError::PaymentRequired(body(ErrorCode::InsufficientFunds))
             }
-            ServiceError::PaymentsDisabled => ApiError::NotImplemented(body("payments_disabled")),
-            ServiceError::ServerFull => ApiError::InsufficientStorage(body("server_full")),
+            ServiceError::PaymentsDisabled => {
+                ApiError::NotImplemented(body(ErrorCode::PaymentsDisabled))
+            }
+            ServiceError::ServerFull => ApiError::InsufficientStorage(body(ErrorCode::ServerFull)),
             ServiceError::RateLimited { retry_after } => {
-                ApiError::TooManyRequests(body("rate_limited"), retry_after.as_secs())
+                ApiError::TooManyRequests(body(ErrorCode::RateLimited), retry_after.as_secs())
             }
             ServiceError::Unavailable(why) => {
                 tracing::warn!(error = %why, "backing service unavailable");
-                ApiError::Unavailable(body("unavailable"))
+                ApiError::Unavailable(body(ErrorCode::Unavailable))
             }
             ServiceError::Internal(why) => {
                 tracing::error!(error = %why, "internal error");
-                ApiError::Internal(body("internal"))
+                ApiError::Internal(body(ErrorCode::Internal))
             }
         }
     }
@@ -168,10 +196,10 @@ pub async fn contract_error(err: poem::Error) -> Response {
     let status = err.status();
     let reason = err.to_string();
     let code = match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        s if s.is_server_error() => "internal",
-        _ => "bad_request",
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::BadRequest,
     };
     if status.is_server_error() {
         tracing::error!(error = %reason, "unhandled server error");

@@ -165,25 +165,25 @@ impl InfoApi {
 #[OpenApi(tag = "Tag::Info")]
 impl InfoApi {
     /// What this server is and the endpoints it serves.
-    #[oai(path = "/", method = "get", operation_id = "root")]
+    #[oai(path = "/", method = "get", operation_id = "getIndex")]
     async fn root(&self) -> Result<Json<HelpReply>, Throttled> {
         Ok(Json(self.help_reply()))
     }
 
     /// What this server is and the endpoints it serves.
-    #[oai(path = "/help", method = "get", operation_id = "help")]
+    #[oai(path = "/help", method = "get", operation_id = "getHelp")]
     async fn help(&self) -> Result<Json<HelpReply>, Throttled> {
         Ok(Json(self.help_reply()))
     }
 
     /// The GET paths that need no parameter.
-    #[oai(path = "/info", method = "get", operation_id = "info")]
+    #[oai(path = "/info", method = "get", operation_id = "getInfo")]
     async fn info(&self) -> Result<Json<Vec<String>>, Throttled> {
         Ok(Json(PARAMETERLESS.iter().map(|p| (*p).into()).collect()))
     }
 
     /// Price of one bucket (1 MB storage + 50 MB transfer) in satoshis.
-    #[oai(path = "/price", method = "get", operation_id = "price")]
+    #[oai(path = "/price", method = "get", operation_id = "getPrice")]
     async fn price(&self) -> Result<Json<PriceReply>, Throttled> {
         Ok(Json(PriceReply {
             price: self.service.price_sats(),
@@ -191,7 +191,7 @@ impl InfoApi {
     }
 
     /// Uptime of this replica, bytes stored and free, price.
-    #[oai(path = "/status", method = "get", operation_id = "status")]
+    #[oai(path = "/status", method = "get", operation_id = "getStatus")]
     async fn status(&self) -> Result<Json<StatusReply>, ApiError> {
         let status = self.service.status().await?;
         Ok(Json(StatusReply {

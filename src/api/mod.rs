@@ -17,8 +17,8 @@ mod storage;
 mod strict_form;
 mod tags;
 
-use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::OpenApiService;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route};
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
 use crate::service::Service;
 
@@ -53,6 +53,12 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
         "Causeway",
         env!("CARGO_PKG_VERSION"),
     )
+    .server(
+        ServerObject::new("http://127.0.0.1:2016").description(
+            "A server started with `cargo run --release`; point a client at your own.",
+        ),
+    )
+    .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
     .description(
         "Storage server of the Rein decentralized freelance market. Writes are authorized by \
          Bitcoin signed messages over server-issued nonces; every error has the shape \
@@ -60,16 +66,33 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
     )
 }
 
+/// The OpenAPI document, as served at `/openapi.json` and committed: poem-openapi's, plus a
+/// top-level `security: []` it can not say (no operation takes credentials: a write carries
+/// its own signature among its parameters).
+pub fn document(service: Service) -> String {
+    let mut document: serde_json::Value = serde_json::from_str(&openapi(service).spec())
+        .unwrap_or_else(|err| unreachable!("poem-openapi writes JSON: {err}"));
+    document["security"] = serde_json::json!([]);
+    serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|err| unreachable!("a JSON value serializes: {err}"))
+}
+
 /// The public listener's routes: the API, its document and the interactive page.
 pub fn public_routes(service: Service) -> impl Endpoint {
     let max_body = service.config().max_body_bytes;
     let replica: std::sync::Arc<str> = service.config().replica.as_str().into();
     let limiter = service.clone();
+    let spec = document(service.clone());
     let api = openapi(service);
-    let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
-        .at("/openapi.json", spec)
+        .at(
+            "/openapi.json",
+            poem::get(poem::endpoint::make_sync(move |_| {
+                spec.clone()
+                    .with_content_type("application/json; charset=utf-8")
+            })),
+        )
         .nest("/docs", docs)
         .nest("/", api)
         .around(strict_form::refuse_invalid_utf8)

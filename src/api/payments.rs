@@ -78,7 +78,7 @@ impl PaymentsApi {
     ///
     /// `signature` signs `contact + address` (or the older `contact + "," + address`). The
     /// address is derived from the operator's extended public key; 501 when none is set.
-    #[oai(path = "/address", method = "get", operation_id = "address")]
+    #[oai(path = "/address", method = "get", operation_id = "getDepositAddress")]
     async fn address(
         &self,
         /// How to reach the owner (email).
@@ -101,7 +101,7 @@ impl PaymentsApi {
     }
 
     /// The account's balance in satoshis; `signature` signs `address + nonce`.
-    #[oai(path = "/balance", method = "get", operation_id = "balance")]
+    #[oai(path = "/balance", method = "get", operation_id = "getBalance")]
     async fn balance(
         &self,
         /// The account.
@@ -126,7 +126,7 @@ impl PaymentsApi {
     /// Seed shape: `address` + `contact`; Rein shape: `owner` + `delegate`. Signed
     /// (`nonce`, `signature` over `address + contact + nonce`) and funded, the balance pays
     /// and the bucket is active at once; otherwise it is `pending` until deposits cover it.
-    #[oai(path = "/buy", method = "get", operation_id = "buy")]
+    #[oai(path = "/buy", method = "get", operation_id = "buyBucket")]
     // Each query parameter is its own argument so the OpenAPI document lists it.
     #[allow(clippy::too_many_arguments)]
     async fn buy(

@@ -80,7 +80,7 @@ impl ReinApi {
     /// {"hash", "height", "time"} | null}`, at most 100 documents oldest first (20 for
     /// `get_user`), or `{"result": "error", "message": "Account required to make
     /// queries"}` when the owner holds no bucket.
-    #[oai(path = "/query", method = "get", operation_id = "query")]
+    #[oai(path = "/query", method = "get", operation_id = "queryDocuments")]
     #[allow(clippy::too_many_arguments)]
     async fn query(
         &self,
@@ -159,7 +159,7 @@ impl ReinApi {
     /// `{"height", "hash", "time"}`; `sendrawtransaction&tx=HEX` answers `{"txid"}`.
     /// Without a node: `{"result": "error", "message": "Bitcoin Core not enabled for this
     /// server"}`. The node refusing → 400 with its message; unreachable → 503.
-    #[oai(path = "/bitcoin", method = "get", operation_id = "bitcoin")]
+    #[oai(path = "/bitcoin", method = "get", operation_id = "queryBitcoin")]
     async fn bitcoin(
         &self,
         /// The asking account; it must hold a bucket.

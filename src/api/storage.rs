@@ -178,7 +178,7 @@ impl StorageApi {
     ///
     /// Signed message: `key + value + signer + nonce`. The pair goes into the owner's newest
     /// active bucket with room; a replacement is charged only its growth.
-    #[oai(path = "/put", method = "post", operation_id = "put")]
+    #[oai(path = "/put", method = "post", operation_id = "putValue")]
     async fn put(&self, body: PutBody) -> Result<PutResponse, ApiError> {
         let request = body.into_request(&self.service)?;
         let Stored {
@@ -197,7 +197,7 @@ impl StorageApi {
     ///
     /// Each served read charges the value's length to its bucket's transfer allowance; a
     /// `HEAD` answers the same status and headers without the body and is not charged.
-    #[oai(path = "/get", method = "get", operation_id = "get")]
+    #[oai(path = "/get", method = "get", operation_id = "getValue")]
     async fn get(
         &self,
         /// The key to read.
@@ -235,7 +235,7 @@ impl StorageApi {
     }
 
     /// Remove a pair and free its bytes.
-    #[oai(path = "/delete", method = "post", operation_id = "delete")]
+    #[oai(path = "/delete", method = "post", operation_id = "deleteValue")]
     async fn delete(&self, body: DeleteBody) -> Result<DeleteResponse, ApiError> {
         let request = body.into_request(&self.service)?;
         self.service.delete(request).await?;

@@ -68,7 +68,7 @@ pub fn spec_json() -> String {
     let config = Arc::new(Config::defaults());
     let service = Service::new(Backends::memory().ports, config, Arc::new(SystemClock))
         .expect("the default settings are valid");
-    api::openapi(service).spec()
+    api::document(service)
 }
 
 impl App {
