@@ -97,6 +97,9 @@ if ! .venv-rein/bin/python -c 'import bitcoin.core.key' >/dev/null 2>&1; then
 fi
 .venv-rein/bin/python -m pytest tests/rein -q
 
+echo "== OpenAPI document lint (Redocly recommended, Spectral oas)"
+bash scripts/check-openapi.sh
+
 echo "== alerts and metrics (promtool: check rules, test rules, check metrics)"
 bash scripts/check-alerts.sh
 

@@ -4,6 +4,7 @@
 mod accounts;
 pub mod admin;
 mod body_limit;
+mod document;
 mod error;
 mod head;
 mod info;
@@ -22,6 +23,7 @@ use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
 use crate::service::Service;
 
+pub use document::document;
 pub use error::{ApiError, ErrorBody};
 
 pub type Apis = (
@@ -66,23 +68,12 @@ pub fn openapi(service: Service) -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, as served at `/openapi.json` and committed: poem-openapi's, plus a
-/// top-level `security: []` it can not say (no operation takes credentials: a write carries
-/// its own signature among its parameters).
-pub fn document(service: Service) -> String {
-    let mut document: serde_json::Value = serde_json::from_str(&openapi(service).spec())
-        .unwrap_or_else(|err| unreachable!("poem-openapi writes JSON: {err}"));
-    document["security"] = serde_json::json!([]);
-    serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|err| unreachable!("a JSON value serializes: {err}"))
-}
-
 /// The public listener's routes: the API, its document and the interactive page.
 pub fn public_routes(service: Service) -> impl Endpoint {
     let max_body = service.config().max_body_bytes;
     let replica: std::sync::Arc<str> = service.config().replica.as_str().into();
     let limiter = service.clone();
-    let spec = document(service.clone());
+    let spec = document::document(service.clone());
     let api = openapi(service);
     let docs = api.swagger_ui();
     Route::new()
