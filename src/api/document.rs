@@ -14,6 +14,9 @@ pub fn document(service: Service) -> String {
     document["security"] = Value::Array(Vec::new());
     let schemas = document["components"]["schemas"].clone();
     typed_nullable_references(&mut document, &schemas);
+    plain_references(&mut document);
+    form_schemas_of_their_own(&mut document);
+    request_id_on_every_operation(&mut document);
     examples_without_absent_fields(&mut document["components"]["schemas"]);
     serde_json::to_string_pretty(&document)
         .unwrap_or_else(|err| unreachable!("a JSON value serializes: {err}"))
@@ -47,6 +50,117 @@ fn typed_nullable_references(node: &mut Value, schemas: &Value) {
             .iter_mut()
             .for_each(|child| typed_nullable_references(child, schemas)),
         _ => {}
+    }
+}
+
+/// poem-openapi writes a described reference as `allOf: [{$ref}, {description}]`; client
+/// generators that can only take `allOf` of objects drop the whole schema when the
+/// reference is an enum (ErrorBody's `code`), so it becomes the plain reference (the
+/// referenced schema carries its own description).
+fn plain_references(node: &mut Value) {
+    match node {
+        Value::Object(object) => {
+            let plain = match object.get("allOf") {
+                Some(Value::Array(all_of)) if object.get("nullable").is_none() => {
+                    let references: Vec<&Value> = all_of
+                        .iter()
+                        .filter(|item| item.get("$ref").is_some())
+                        .collect();
+                    let only_described = all_of.iter().all(|item| {
+                        item.get("$ref").is_some()
+                            || item
+                                .as_object()
+                                .is_some_and(|o| o.keys().all(|k| k == "description"))
+                    });
+                    (references.len() == 1 && only_described).then(|| references[0].clone())
+                }
+                _ => None,
+            };
+            if let Some(reference) = plain {
+                *node = reference;
+                return;
+            }
+            object.values_mut().for_each(plain_references);
+        }
+        Value::Array(items) => items.iter_mut().for_each(plain_references),
+        _ => {}
+    }
+}
+
+/// A body accepted as JSON and as a form names one schema under both media types, which
+/// client generators take for one body sent two ways (openapi-python-client generates a
+/// `put` that fails on import): the form gets a copy of its own, `<Name>Form`.
+fn form_schemas_of_their_own(document: &mut Value) {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let mut copies = Vec::new();
+    if let Some(paths) = document["paths"].as_object_mut() {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            // get_mut, not indexing: indexing a missing key would write a null there.
+            let Some(content) = operation
+                .get_mut("requestBody")
+                .and_then(|body| body.get_mut("content"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let Some(form) = content
+                .get(FORM)
+                .and_then(|media| media["schema"]["$ref"].as_str())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let shared = content.iter().any(|(kind, media)| {
+                kind != FORM && media["schema"]["$ref"].as_str() == Some(form.as_str())
+            });
+            if !shared {
+                continue;
+            }
+            let name = form.rsplit('/').next().unwrap_or(&form).to_owned();
+            content[FORM]["schema"]["$ref"] =
+                Value::String(format!("#/components/schemas/{name}Form"));
+            copies.push(name);
+        }
+    }
+    let schemas = &mut document["components"]["schemas"];
+    for name in copies {
+        let mut copy = schemas[&name].clone();
+        copy["title"] = Value::String(format!("{name}Form"));
+        schemas[format!("{name}Form")] = copy;
+    }
+}
+
+/// Every route takes the caller's `X-Request-Id` (observe.rs): declared once as a component
+/// and referenced by each operation, so a client can send it.
+fn request_id_on_every_operation(document: &mut Value) {
+    document["components"]["parameters"]["RequestId"] = serde_json::json!({
+        "name": "X-Request-Id",
+        "in": "header",
+        "required": false,
+        "description": "The caller's id for this request, carried by the server's logs and \
+            answered in `X-Request-Id`; one of 1-64 letters, digits, `-`, `_` or `.` is kept, \
+            anything else is replaced by a fresh id.",
+        "schema": {"type": "string"}
+    });
+    let reference = serde_json::json!({"$ref": "#/components/parameters/RequestId"});
+    if let Some(paths) = document["paths"].as_object_mut() {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+            .filter_map(Value::as_object_mut)
+        {
+            let parameters = operation
+                .entry("parameters")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Some(parameters) = parameters.as_array_mut() {
+                parameters.push(reference.clone());
+            }
+        }
     }
 }
 
@@ -85,7 +199,20 @@ fn drop_absent(example: &mut Map<String, Value>, nullable: &[String]) {
 mod tests {
     use serde_json::json;
 
-    use super::{examples_without_absent_fields, typed_nullable_references};
+    use super::{examples_without_absent_fields, plain_references, typed_nullable_references};
+
+    #[test]
+    fn a_described_reference_becomes_the_plain_reference() {
+        let mut schema = json!({"properties": {"code": {
+            "allOf": [{"$ref": "#/components/schemas/ErrorCode"}, {"description": "d"}],
+            "description": "d"
+        }}});
+        plain_references(&mut schema);
+        assert_eq!(
+            schema,
+            json!({"properties": {"code": {"$ref": "#/components/schemas/ErrorCode"}}})
+        );
+    }
 
     #[test]
     fn an_optional_reference_gets_its_type_and_loses_the_untyped_item() {
