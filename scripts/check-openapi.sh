@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The committed OpenAPI document as client generators and linters read it: Redocly's
-# recommended ruleset and Spectral's oas ruleset, both with zero errors.
+# recommended ruleset and Spectral's oas ruleset, both with zero errors, and a TypeScript
+# client (openapi-typescript types + openapi-fetch, tests/clients/typescript/) that must
+# type-check with tsc. The Python client is generated and driven by tests/rein.
 #
 #   bash scripts/check-openapi.sh        (scripts/test.sh runs it)
 #
@@ -33,4 +35,9 @@ echo "redocly lint (recommended)"
 echo "spectral lint (spectral:oas)"
 "$BIN/spectral" lint --ruleset "$TOOLS/.spectral.yaml" --fail-severity error "$DOCUMENT" \
     || fail "spectral reports errors in $DOCUMENT"
-echo "== OpenAPI lint: OK"
+echo "openapi-typescript + openapi-fetch, tsc"
+mkdir -p "$TOOLS/generated"
+"$BIN/openapi-typescript" "$DOCUMENT" -o "$TOOLS/generated/schema.d.ts" \
+    || fail "openapi-typescript could not read $DOCUMENT"
+"$BIN/tsc" -p "$TOOLS/tsconfig.json" || fail "the TypeScript client does not type-check (above)"
+echo "== OpenAPI lint and TypeScript client: OK"
