@@ -23,23 +23,32 @@ pub fn document(service: Service) -> String {
 }
 
 /// poem-openapi writes an optional referenced schema as `allOf: [{$ref}, {description,
-/// nullable}]` with `nullable` and no `type`, which OpenAPI 3.0 leaves meaningless: the
-/// inner item goes (its description is repeated outside) and the outer one gets the type of
-/// the schema it refers to.
+/// nullable}]` with `nullable` and no `type`: meaningless in OpenAPI 3.0, and linters refuse
+/// `nullable` without `type`, while generators given a `type` beside `allOf` lose the null.
+/// It becomes `anyOf: [{$ref}, {type, nullable, enum: [null]}]`, the 3.0 spelling of "this
+/// schema or null" that linters accept and generators read as `X | None`.
 fn typed_nullable_references(node: &mut Value, schemas: &Value) {
     match node {
         Value::Object(object) => {
-            if object.get("nullable") == Some(&Value::Bool(true)) && !object.contains_key("type") {
-                if let Some(Value::Array(all_of)) = object.get_mut("allOf") {
-                    all_of.retain(|item| item.get("$ref").is_some());
-                    let kind = all_of
+            let untyped_nullable =
+                object.get("nullable") == Some(&Value::Bool(true)) && !object.contains_key("type");
+            if untyped_nullable {
+                if let Some(Value::Array(all_of)) = object.remove("allOf") {
+                    let references: Vec<Value> = all_of
+                        .into_iter()
+                        .filter(|item| item.get("$ref").is_some())
+                        .collect();
+                    let kind = references
                         .first()
                         .and_then(|item| item["$ref"].as_str())
                         .and_then(|reference| reference.rsplit('/').next())
-                        .and_then(|name| schemas[name].get("type").cloned());
-                    if let Some(kind) = kind {
-                        object.insert("type".into(), kind);
-                    }
+                        .and_then(|name| schemas[name].get("type").cloned())
+                        .unwrap_or_else(|| Value::String("object".into()));
+                    let mut any_of = references;
+                    any_of
+                        .push(serde_json::json!({"type": kind, "nullable": true, "enum": [null]}));
+                    object.remove("nullable");
+                    object.insert("anyOf".into(), Value::Array(any_of));
                 }
             }
             object
@@ -166,8 +175,8 @@ fn request_id_on_every_operation(document: &mut Value) {
 
 /// An example of a schema shows an absent optional field as `null`, which its schema does
 /// not allow: such fields are left out of the example, as they are left out of the wire.
-/// A `null` stays only where the field is a nullable plain type: through `allOf`, OpenAPI
-/// 3.0 validators hold a `null` to the referenced object schema.
+/// A `null` stays where the field may be null: a nullable plain type, or a reference with a
+/// null alternative.
 fn examples_without_absent_fields(schemas: &mut Value) {
     let Some(schemas) = schemas.as_object_mut() else {
         return;
@@ -178,9 +187,7 @@ fn examples_without_absent_fields(schemas: &mut Value) {
             .map(|properties| {
                 properties
                     .iter()
-                    .filter(|(_, property)| {
-                        property["nullable"] == Value::Bool(true) && property.get("allOf").is_none()
-                    })
+                    .filter(|(_, property)| may_be_null(property))
                     .map(|(name, _)| name.clone())
                     .collect()
             })
@@ -189,6 +196,14 @@ fn examples_without_absent_fields(schemas: &mut Value) {
             drop_absent(example, &nullable);
         }
     }
+}
+
+fn may_be_null(property: &Value) -> bool {
+    let alternatives = property["anyOf"].as_array().into_iter().flatten();
+    (property["nullable"] == Value::Bool(true) && property.get("allOf").is_none())
+        || alternatives
+            .into_iter()
+            .any(|alternative| alternative["nullable"] == Value::Bool(true))
 }
 
 fn drop_absent(example: &mut Map<String, Value>, nullable: &[String]) {
@@ -215,7 +230,7 @@ mod tests {
     }
 
     #[test]
-    fn an_optional_reference_gets_its_type_and_loses_the_untyped_item() {
+    fn an_optional_reference_becomes_the_reference_or_a_typed_null() {
         let schemas = json!({"Block": {"type": "object"}});
         let mut property = json!({
             "allOf": [{"$ref": "#/components/schemas/Block"}, {"description": "d", "nullable": true}],
@@ -226,10 +241,11 @@ mod tests {
         assert_eq!(
             property,
             json!({
-                "allOf": [{"$ref": "#/components/schemas/Block"}],
-                "description": "d",
-                "nullable": true,
-                "type": "object"
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Block"},
+                    {"type": "object", "nullable": true, "enum": [null]}
+                ],
+                "description": "d"
             })
         );
     }

@@ -142,3 +142,59 @@ def test_a_stranger_with_the_generated_client_can_not_write_for_the_account(clie
     assert refused.status_code == 401
     assert isinstance(refused.parsed, ErrorBody)
     assert refused.parsed.code is ErrorCode.BAD_SIGNATURE
+
+
+def test_every_query_kind_bitcoin_and_payments_parse_as_their_models(client):
+    from causeway_client import models
+    from causeway_client.api.accounts import request_bucket
+    from causeway_client.api.payments import buy_bucket, get_balance, get_deposit_address
+    from causeway_client.api.rein import query_bitcoin, query_documents
+    from causeway_client.models import ErrorBody, ErrorCode
+
+    owner = Key()
+    request_bucket.sync(client=client, owner=owner.address, contact="me@example.org")
+    kinds = {
+        "mediators": {}, "jobs": {}, "bids": {},
+        "deliveries": {"job_creator": owner.pubkey},
+        "in-process": {"worker": owner.pubkey},
+        "review": {"mediator": owner.pubkey},
+        "by_job_id": {"job_ids": "A1,B2"},
+        "dispute": {"job_ids": "A1"},
+        "get_user_ratings": {"dest": owner.pubkey},
+        "get_user_name": {"msin": "ABCDEFGHIJKLMNOPQRST"},
+        "get_user": {"search_input": "priya"},
+    }
+    replies = tuple(getattr(models, name) for name in (
+        "MediatorsReply", "JobsReply", "BidsReply", "DeliveriesReply", "InProcessReply",
+        "ReviewReply", "ByJobIdReply", "DisputeReply", "UserRatingsReply",
+        "UserRatingsErrorReply", "UserNameReply", "UserReply", "MessageReply"))
+    for kind, extra in kinds.items():
+        answer = query_documents.sync_detailed(client=client, owner=owner.address, query=kind,
+                                               **extra)
+        assert answer.status_code == 200, (kind, answer.content)
+        assert isinstance(answer.parsed, replies), (kind, answer.parsed)
+    unknown = query_documents.sync_detailed(client=client, owner=owner.address, query="nope")
+    assert unknown.status_code == 400 and unknown.parsed.code is ErrorCode.BAD_REQUEST
+
+    # No node is configured in this suite: the typed answer says so, with a contract code.
+    block = query_bitcoin.sync_detailed(client=client, owner=owner.address, query="getbydepth",
+                                        depth="12")
+    assert block.status_code in (200, 501, 503), block.content
+    if block.status_code != 200:
+        assert isinstance(block.parsed, ErrorBody), block.parsed
+
+    # Payments (no deposit key in this suite): each answer parses as its route's model when it
+    # succeeds and as ErrorBody, with a contract code, when it does not.
+    from causeway_client.models import AddressReply, BalanceReply, BuyReply
+
+    bought = buy_bucket.sync_detailed(client=client, address=owner.address)
+    assert bought.status_code == 200 and isinstance(bought.parsed, BuyReply), bought.content
+    for answer, model in (
+        (get_balance.sync_detailed(client=client, address=owner.address), BalanceReply),
+        (get_deposit_address.sync_detailed(client=client, address=owner.address), AddressReply),
+    ):
+        if answer.status_code == 200:
+            assert isinstance(answer.parsed, model), answer.content
+        else:
+            assert isinstance(answer.parsed, ErrorBody), answer.content
+            assert isinstance(answer.parsed.code, ErrorCode)
