@@ -28,21 +28,6 @@ async fn watched_server(backend: Backend, node: &FakeNode) -> TestServer {
     .await
 }
 
-/// Buys a pending bucket; returns the account's deposit address.
-async fn pending_purchase(server: &TestServer, owner: &causeway::auth::Signer) -> String {
-    let (status, body) = server
-        .get_query(
-            "/buy",
-            &[
-                ("address", owner.address.as_str()),
-                ("contact", "me@example.org"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["address"].as_str().unwrap().to_owned()
-}
-
 async fn balance(server: &TestServer, owner: &causeway::auth::Signer) -> i64 {
     server.service_ledger(owner).await.iter().sum()
 }
@@ -51,7 +36,7 @@ async fn deposits_are_credited_once_and_pay_pending_buckets(backend: Backend) {
     let node = FakeNode::start("rpc", "secret").await;
     let server = watched_server(backend, &node).await;
     let owner = p2pkh();
-    let deposit = pending_purchase(&server, &owner).await;
+    let deposit = server.buy_pending(&owner).await;
     // Unconfirmed enough (minconf 2): not credited yet.
     node.set_received(vec![(deposit.clone(), "0.00006".into(), 1)]);
     let report = server.service.poll_payments().await.unwrap().unwrap();
@@ -94,7 +79,7 @@ async fn a_decrease_reported_by_the_node_is_never_debited(backend: Backend) {
     let node = FakeNode::start("rpc", "secret").await;
     let server = watched_server(backend, &node).await;
     let owner = p2pkh();
-    let deposit = pending_purchase(&server, &owner).await;
+    let deposit = server.buy_pending(&owner).await;
     node.set_received(vec![(deposit.clone(), "0.0002".into(), 6)]);
     server.service.poll_payments().await.unwrap();
     assert_eq!(balance(&server, &owner).await, 10_000);
@@ -122,7 +107,7 @@ async fn node_trouble_changes_nothing(backend: Backend) {
     let node = FakeNode::start("rpc", "secret").await;
     let server = watched_server(backend, &node).await;
     let owner = p2pkh();
-    let deposit = pending_purchase(&server, &owner).await;
+    let deposit = server.buy_pending(&owner).await;
     node.set_received(vec![(deposit, "0.0001".into(), 6)]);
     for mode in [Mode::Warmup, Mode::Garbage, Mode::Hang] {
         node.set_mode(mode);

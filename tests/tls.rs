@@ -13,6 +13,8 @@ use common::test_ca::TestCa;
 use common::{p2pkh, Backend, TestServer};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
+/// The operator's deposit key (BIP-32 test vector 1, m/0').
+const XPUB: &str = "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw";
 
 fn auth() -> NodeAuth {
     NodeAuth::UserPassword {
@@ -67,9 +69,7 @@ async fn the_payment_watcher_polls_an_https_node_through_the_extra_ca_setting() 
     let node = FakeNode::start_tls("rpc", "secret", ca.acceptor.clone()).await;
     let (url, ca_file) = (node.url.clone(), ca.ca_file.clone());
     let server = TestServer::with(Backend::Real, move |c| {
-        c.deposit_xpub = Some(
-            "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw".into(),
-        );
+        c.deposit_xpub = Some(XPUB.into());
         c.price_sats = 10_000;
         c.bitcoind_url = Some(url);
         c.bitcoind_user = Some("rpc".into());
@@ -79,17 +79,7 @@ async fn the_payment_watcher_polls_an_https_node_through_the_extra_ca_setting() 
     })
     .await;
     let owner = p2pkh();
-    let (status, body) = server
-        .get_query(
-            "/buy",
-            &[
-                ("address", owner.address.as_str()),
-                ("contact", "me@example.org"),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let deposit = body["address"].as_str().unwrap().to_owned();
+    let deposit = server.buy_pending(&owner).await;
     node.set_received(vec![(deposit, "0.0001".into(), 3)]);
     let report = server.service.poll_payments().await.unwrap().unwrap();
     assert_eq!((report.credited, report.activated), (1, 1));
@@ -113,13 +103,13 @@ fn a_missing_or_empty_extra_ca_file_stops_the_binary_at_start() {
         let output = causeway()
             .arg("serve")
             .env("CAUSEWAY_LISTEN", format!("127.0.0.1:{}", free_port()))
-            .env("CAUSEWAY_ADMIN_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env(
+                "CAUSEWAY_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            )
             .env("CAUSEWAY_EXTRA_CA_FILE", file)
             .env(setting.0, setting.1)
-            .env(
-                "CAUSEWAY_DEPOSIT_XPUB",
-                "xpub68Gmy5EdvgibQVfPdqkBBCHxA5htiqg55crXYuXoQRKfDBFA1WEjWgP6LHhwBZeNK1VTsfTFUHCdrfp1bgwQ9xv5ski8PX9rL2dZXvgGDnw",
-            )
+            .env("CAUSEWAY_DEPOSIT_XPUB", XPUB)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -108,21 +108,35 @@ fn spans(bodies: &[serde_json::Value]) -> Vec<Span> {
     found
 }
 
+/// `causeway serve` exporting its spans as OTLP/JSON to `endpoint`, batched every 200 ms.
+fn exporting(port: u16, admin: u16, endpoint: String) -> std::process::Command {
+    let mut command = serving(port, admin);
+    command
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// SIGTERM, which flushes the batched spans on the way out; the server must exit 0.
+async fn stop(child: std::process::Child) {
+    terminate(&child);
+    let mut child = child;
+    assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap()
+        .success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_put_is_traced_under_the_callers_traceparent() {
     let real = RealBackends::fresh().await;
     let (otlp_port, bodies) = otlp_receiver(None).await;
     let (port, admin) = (free_port(), free_port());
-    let mut child = serving(port, admin)
+    let child = exporting(port, admin, format!("http://127.0.0.1:{otlp_port}"))
         .envs(real.env())
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("http://127.0.0.1:{otlp_port}"),
-        )
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
-        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -139,12 +153,7 @@ async fn a_put_is_traced_under_the_callers_traceparent() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    // SIGTERM flushes the batched spans on the way out.
-    terminate(&child);
-    assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap()
-        .success());
+    stop(child).await;
 
     let deadline = Instant::now() + Duration::from_secs(10);
     let all = loop {
@@ -199,16 +208,8 @@ async fn spans_reach_an_https_collector_signed_by_the_extra_ca() {
     let ca = TestCa::new();
     let (otlp_port, bodies) = otlp_receiver(Some(ca.acceptor.clone())).await;
     let (port, admin) = (free_port(), free_port());
-    let mut child = serving(port, admin)
-        .env(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            format!("https://localhost:{otlp_port}"),
-        )
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
-        .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+    let child = exporting(port, admin, format!("https://localhost:{otlp_port}"))
         .env("CAUSEWAY_EXTRA_CA_FILE", &ca.ca_file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -222,11 +223,7 @@ async fn spans_reach_an_https_collector_signed_by_the_extra_ca() {
             .status(),
         200
     );
-    terminate(&child);
-    assert!(tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap()
-        .success());
+    stop(child).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !spans(&bodies.lock().unwrap())
         .iter()

@@ -102,38 +102,31 @@ fn plain_references(node: &mut Value) {
 fn form_schemas_of_their_own(document: &mut Value) {
     const FORM: &str = "application/x-www-form-urlencoded";
     let mut copies = Vec::new();
-    if let Some(paths) = document["paths"].as_object_mut() {
-        for operation in paths
-            .values_mut()
-            .filter_map(Value::as_object_mut)
-            .flat_map(|item| item.values_mut())
-        {
-            // get_mut, not indexing: indexing a missing key would write a null there.
-            let Some(content) = operation
-                .get_mut("requestBody")
-                .and_then(|body| body.get_mut("content"))
-                .and_then(Value::as_object_mut)
-            else {
-                continue;
-            };
-            let Some(form) = content
-                .get(FORM)
-                .and_then(|media| media["schema"]["$ref"].as_str())
-                .map(str::to_owned)
-            else {
-                continue;
-            };
-            let shared = content.iter().any(|(kind, media)| {
-                kind != FORM && media["schema"]["$ref"].as_str() == Some(form.as_str())
-            });
-            if !shared {
-                continue;
-            }
-            let name = form.rsplit('/').next().unwrap_or(&form).to_owned();
-            content[FORM]["schema"]["$ref"] =
-                Value::String(format!("#/components/schemas/{name}Form"));
-            copies.push(name);
+    for operation in operations_mut(document) {
+        // get_mut, not indexing: indexing a missing key would write a null there.
+        let Some(content) = operation
+            .get_mut("requestBody")
+            .and_then(|body| body.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let Some(form) = content
+            .get(FORM)
+            .and_then(|media| media["schema"]["$ref"].as_str())
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let shared = content.iter().any(|(kind, media)| {
+            kind != FORM && media["schema"]["$ref"].as_str() == Some(form.as_str())
+        });
+        if !shared {
+            continue;
         }
+        let name = form.rsplit('/').next().unwrap_or(&form).to_owned();
+        content[FORM]["schema"]["$ref"] = Value::String(format!("#/components/schemas/{name}Form"));
+        copies.push(name);
     }
     let schemas = &mut document["components"]["schemas"];
     for name in copies {
@@ -156,21 +149,25 @@ fn request_id_on_every_operation(document: &mut Value) {
         "schema": {"type": "string"}
     });
     let reference = serde_json::json!({"$ref": "#/components/parameters/RequestId"});
-    if let Some(paths) = document["paths"].as_object_mut() {
-        for operation in paths
-            .values_mut()
-            .filter_map(Value::as_object_mut)
-            .flat_map(|item| item.values_mut())
-            .filter_map(Value::as_object_mut)
-        {
-            let parameters = operation
-                .entry("parameters")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if let Some(parameters) = parameters.as_array_mut() {
-                parameters.push(reference.clone());
-            }
+    for operation in operations_mut(document) {
+        let parameters = operation
+            .entry("parameters")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(parameters) = parameters.as_array_mut() {
+            parameters.push(reference.clone());
         }
     }
+}
+
+/// Every operation object of the document's paths.
+fn operations_mut(document: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
+    document["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(Value::as_object_mut)
 }
 
 /// An example of a schema shows an absent optional field as `null`, which its schema does

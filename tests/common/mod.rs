@@ -265,6 +265,24 @@ impl TestServer {
         body["nonce"].as_str().expect("nonce").to_owned()
     }
 
+    /// An unsigned `/buy`: a pending bucket for the owner; returns its deposit address.
+    pub async fn buy_pending(&self, owner: &Signer) -> String {
+        let (status, body) = self
+            .get_query(
+                "/buy",
+                &[
+                    ("address", owner.address.as_str()),
+                    ("contact", "me@example.org"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["address"]
+            .as_str()
+            .expect("deposit address")
+            .to_owned()
+    }
+
     /// A seed-shape put signed by the owner.
     pub async fn put(&self, owner: &Signer, key: &str, value: &str, nonce: &str) -> (u16, Value) {
         self.post_form("/put", &put_form(owner, key, value, nonce))
