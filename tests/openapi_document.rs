@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{Backend, TestServer};
-use serde_json::Value;
+use common::{p2pkh, Backend, TestServer};
+use serde_json::{json, Value};
 
 fn committed() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/causeway.json");
@@ -42,18 +42,6 @@ fn every_contract_endpoint_is_described_with_its_errors() {
             operation["responses"]["200"].is_object() || operation["responses"]["201"].is_object(),
             "{path}"
         );
-    }
-    for (path, method) in [
-        ("/put", "post"),
-        ("/delete", "post"),
-        ("/get", "get"),
-        ("/nonce", "get"),
-    ] {
-        let responses = &paths[path][method]["responses"];
-        for status in ["400", "401", "402", "403", "404", "503"] {
-            let schema = &responses[status]["content"]["application/json; charset=utf-8"]["schema"];
-            assert!(schema.is_object(), "{path} {status}: {responses}");
-        }
     }
     // The Rein answers are described shape by shape, not as an untyped `{}`.
     let schemas = doc["components"]["schemas"].as_object().unwrap();
@@ -105,6 +93,233 @@ fn every_contract_endpoint_is_described_with_its_errors() {
         put_body["application/x-www-form-urlencoded"].is_object(),
         "{put_body}"
     );
+}
+
+/// The statuses a route declares, sorted.
+fn statuses(doc: &Value, path: &str, method: &str) -> Vec<String> {
+    let mut statuses: Vec<String> = doc["paths"][path][method]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {path} has no responses"))
+        .keys()
+        .cloned()
+        .collect();
+    statuses.sort();
+    statuses
+}
+
+#[test]
+fn each_route_declares_the_errors_it_can_return_and_no_other() {
+    let doc: Value = serde_json::from_str(&committed()).unwrap();
+    let declared = |path: &str, method: &str| statuses(&doc, path, method);
+    // What the contract says each route answers (its "Errors" table and route texts).
+    for (path, method, expected) in [
+        ("/put", "post", "201 400 401 402 403 413 415 429 500 503"),
+        ("/get", "get", "200 304 400 402 404 429 500 503"),
+        ("/delete", "post", "200 400 401 403 404 413 415 429 500 503"),
+        ("/nonce", "get", "200 400 403 429 500 503"),
+        ("/request", "get", "200 400 401 429 500 503 507"),
+        ("/address", "get", "200 400 401 429 500 501 503"),
+        ("/balance", "get", "200 400 401 403 429 500 503"),
+        ("/buy", "get", "200 400 401 429 500 503 507"),
+        ("/query", "get", "200 400 429 500 503"),
+        ("/bitcoin", "get", "200 400 429 500 503"),
+        ("/status", "get", "200 429 500 503"),
+        ("/price", "get", "200 429"),
+        ("/help", "get", "200 429"),
+        ("/", "get", "200 429"),
+        ("/info", "get", "200 429"),
+    ] {
+        assert_eq!(
+            declared(path, method).join(" "),
+            expected,
+            "{method} {path}"
+        );
+    }
+    // Every declared error answers the contract's error shape.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('2') || status == "304" {
+                    continue;
+                }
+                let schema = &response["content"]["application/json; charset=utf-8"]["schema"];
+                assert_eq!(
+                    schema["$ref"], "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn required_parameters_and_body_fields_are_required() {
+    let doc: Value = serde_json::from_str(&committed()).unwrap();
+    let required = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path} has no parameters"))
+            .iter()
+            .filter(|p| p["required"] == Value::Bool(true))
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (path, expected) in [
+        ("/get", "key"),
+        ("/nonce", "address"),
+        ("/request", "owner"),
+        ("/address", "address signature"),
+        ("/balance", "address nonce signature"),
+        // The seed shape names `address`, the Rein one `owner`: neither alone is required.
+        ("/buy", ""),
+        ("/query", "owner query"),
+        ("/bitcoin", "owner query"),
+    ] {
+        assert_eq!(required(path).join(" "), expected, "{path}");
+    }
+    // /put: the seed and the Rein shapes, each whole, as JSON and (copies) as a form.
+    let schemas = &doc["components"]["schemas"];
+    let put = &doc["paths"]["/put"]["post"]["requestBody"]["content"];
+    for (media, suffix) in [
+        ("application/json; charset=utf-8", ""),
+        ("application/x-www-form-urlencoded", "Form"),
+    ] {
+        let shapes: Vec<&str> = put[media]["schema"]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("/put {media} is not a oneOf: {put}"))
+            .iter()
+            .map(|shape| shape["$ref"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                format!("#/components/schemas/SeedPut{suffix}"),
+                format!("#/components/schemas/ReinPut{suffix}")
+            ]
+        );
+    }
+    let fields = |name: &str| schemas[name]["required"].to_string();
+    assert_eq!(
+        fields("SeedPut"),
+        r#"["key","value","nonce","signature","address"]"#
+    );
+    assert_eq!(
+        fields("ReinPut"),
+        r#"["key","value","nonce","signature","owner","signature_address"]"#
+    );
+    assert_eq!(fields("SeedPutForm"), fields("SeedPut"));
+    assert_eq!(
+        fields("SignedDelete"),
+        r#"["key","address","nonce","signature"]"#
+    );
+}
+
+/// Every error a route answers is one its document declares, in the contract's shape: the
+/// refusals a stranger with no key can provoke, and those poem raises before a handler runs
+/// (a body too large or of another media type).
+#[tokio::test]
+async fn what_a_stranger_is_answered_is_declared_by_the_route() {
+    let doc: Value = serde_json::from_str(&committed()).unwrap();
+    let server = TestServer::start(Backend::Real).await;
+    let (stranger, owner) = (p2pkh(), p2pkh());
+    let nobody = stranger.address.as_str();
+    let someone = owner.address.as_str();
+    let nonce = "0123456789abcdef0123456789abcdef";
+    let mut seen = Vec::new();
+    let mut check = |path: &str, method: &str, status: u16, body: &Value| {
+        let declared = statuses(&doc, path, method);
+        assert!(
+            declared.contains(&status.to_string()),
+            "{method} {path} answered {status}, declares {declared:?}: {body}"
+        );
+        assert_eq!(body["result"], "error", "{method} {path} {status}: {body}");
+        assert!(body["code"].is_string(), "{method} {path} {status}: {body}");
+        seen.push(status);
+    };
+    let gets: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("/get", vec![]),
+        ("/get", vec![("key", "absent".into())]),
+        ("/nonce", vec![]),
+        ("/nonce", vec![("address", nobody.into())]),
+        ("/request", vec![]),
+        (
+            "/request",
+            vec![("owner", nobody.into()), ("signature", "AAAA".into())],
+        ),
+        (
+            "/request",
+            vec![
+                ("owner", someone.into()),
+                ("contact", "c".into()),
+                ("signature", stranger.sign(&format!("{someone}c"))),
+            ],
+        ),
+        ("/address", vec![("address", nobody.into())]),
+        (
+            "/address",
+            vec![
+                ("address", nobody.into()),
+                ("contact", "c".into()),
+                ("signature", stranger.sign(&format!("c{nobody}"))),
+            ],
+        ),
+        (
+            "/balance",
+            vec![
+                ("address", nobody.into()),
+                ("nonce", nonce.into()),
+                ("signature", stranger.sign(&format!("{nobody}{nonce}"))),
+            ],
+        ),
+        ("/buy", vec![]),
+        (
+            "/buy",
+            vec![("address", nobody.into()), ("nonce", nonce.into())],
+        ),
+        ("/query", vec![("owner", nobody.into())]),
+        (
+            "/bitcoin",
+            vec![("owner", nobody.into()), ("query", "nope".into())],
+        ),
+    ];
+    for (path, query) in gets {
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = server.get_query(path, &query).await;
+        check(path, "get", status, &body);
+    }
+    let limit = server.service.config().max_body_bytes;
+    for path in ["/put", "/delete"] {
+        let (status, body) = server.post_json(path, &json!({})).await;
+        check(path, "post", status, &body);
+        let (status, body) = server
+            .post_json(
+                path,
+                &json!({"key": "k", "value": "v", "address": nobody, "nonce": nonce,
+                        "signature": stranger.sign(&format!("kv{nobody}{nonce}"))}),
+            )
+            .await;
+        check(path, "post", status, &body);
+        for (content_type, body) in [
+            ("text/plain", b"key=k".to_vec()),
+            ("application/json", vec![b' '; limit + 1]),
+        ] {
+            let response = server
+                .http
+                .post(format!("{}{path}", server.base))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            check(path, "post", status, &body);
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    // The refusals above reach each kind of declared error a stranger can cause.
+    assert_eq!(seen, [400, 401, 403, 404, 413, 415, 501], "{seen:?}");
 }
 
 /// The contract's error codes (API contract, "Errors"), plus `internal`, a bug's answer.

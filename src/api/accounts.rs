@@ -8,8 +8,8 @@ use poem_openapi::{Object, OpenApi};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
-use super::error::ApiError;
-use super::params;
+use super::params::{self, Required};
+use super::route_errors::{NonceError, RequestError};
 use super::tags::Tag;
 use crate::domain::{Bucket, Client};
 use crate::service::{FreeBucketRequest, NonceRequest, Service};
@@ -84,10 +84,10 @@ impl AccountsApi {
     async fn nonce(
         &self,
         /// The account.
-        address: Query<Option<String>>,
+        address: Query<Required>,
         /// A nonce of the account to end; its other live nonces are untouched.
         clear: Query<Option<String>>,
-    ) -> Result<Json<NonceReply>, ApiError> {
+    ) -> Result<Json<NonceReply>, NonceError> {
         let accepted = &self.service.config().accepted_networks.0;
         let account = params::required_address("address", &address.0, accepted)?;
         let request = match clear.0 {
@@ -111,7 +111,7 @@ impl AccountsApi {
     async fn request(
         &self,
         /// The account.
-        owner: Query<Option<String>>,
+        owner: Query<Required>,
         /// The address that signs for the account day to day.
         delegate: Query<Option<String>>,
         /// How to reach the owner (email).
@@ -119,7 +119,7 @@ impl AccountsApi {
         /// Optional: the owner's signature over `owner + delegate + contact`.
         signature: Query<Option<String>>,
         client: Data<&Client>,
-    ) -> Result<Json<FreeBucketReply>, ApiError> {
+    ) -> Result<Json<FreeBucketReply>, RequestError> {
         let accepted = &self.service.config().accepted_networks.0;
         let request = FreeBucketRequest {
             owner: params::required_address("owner", &owner.0, accepted)?,

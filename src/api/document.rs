@@ -98,10 +98,12 @@ fn plain_references(node: &mut Value) {
 
 /// A body accepted as JSON and as a form names one schema under both media types, which
 /// client generators take for one body sent two ways (openapi-python-client generates a
-/// `put` that fails on import): the form gets a copy of its own, `<Name>Form`.
+/// `put` that fails on import): the form gets a copy of its own, `<Name>Form`, of each schema
+/// it shares with another media type, whether it names one schema or a `oneOf` of them.
 fn form_schemas_of_their_own(document: &mut Value) {
     const FORM: &str = "application/x-www-form-urlencoded";
-    let mut copies = Vec::new();
+    const PREFIX: &str = "#/components/schemas/";
+    let mut copies = std::collections::BTreeSet::new();
     for operation in operations_mut(document) {
         // get_mut, not indexing: indexing a missing key would write a null there.
         let Some(content) = operation
@@ -111,28 +113,54 @@ fn form_schemas_of_their_own(document: &mut Value) {
         else {
             continue;
         };
-        let Some(form) = content
-            .get(FORM)
-            .and_then(|media| media["schema"]["$ref"].as_str())
-            .map(str::to_owned)
-        else {
+        let elsewhere: Vec<String> = content
+            .iter()
+            .filter(|(kind, _)| *kind != FORM)
+            .flat_map(|(_, media)| {
+                schema_references_mut(&mut media["schema"].clone())
+                    .into_iter()
+                    .filter_map(|reference| reference.as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let Some(form) = content.get_mut(FORM) else {
             continue;
         };
-        let shared = content.iter().any(|(kind, media)| {
-            kind != FORM && media["schema"]["$ref"].as_str() == Some(form.as_str())
-        });
-        if !shared {
-            continue;
+        for reference in schema_references_mut(&mut form["schema"]) {
+            let Some(name) = reference.as_str().and_then(|r| r.strip_prefix(PREFIX)) else {
+                continue;
+            };
+            if !elsewhere
+                .iter()
+                .any(|other| other.strip_prefix(PREFIX) == Some(name))
+            {
+                continue;
+            }
+            let name = name.to_owned();
+            *reference = Value::String(format!("{PREFIX}{name}Form"));
+            copies.insert(name);
         }
-        let name = form.rsplit('/').next().unwrap_or(&form).to_owned();
-        content[FORM]["schema"]["$ref"] = Value::String(format!("#/components/schemas/{name}Form"));
-        copies.push(name);
     }
     let schemas = &mut document["components"]["schemas"];
     for name in copies {
         let mut copy = schemas[&name].clone();
         copy["title"] = Value::String(format!("{name}Form"));
         schemas[format!("{name}Form")] = copy;
+    }
+}
+
+/// The `$ref` values of a schema that is a reference or a `oneOf` of references.
+fn schema_references_mut(schema: &mut Value) -> Vec<&mut Value> {
+    match schema.as_object_mut() {
+        Some(object) if object.contains_key("$ref") => object.get_mut("$ref").into_iter().collect(),
+        Some(object) => object
+            .get_mut("oneOf")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.get_mut("$ref"))
+            .collect(),
+        None => Vec::new(),
     }
 }
 
@@ -211,7 +239,43 @@ fn drop_absent(example: &mut Map<String, Value>, nullable: &[String]) {
 mod tests {
     use serde_json::json;
 
-    use super::{examples_without_absent_fields, plain_references, typed_nullable_references};
+    use super::{
+        examples_without_absent_fields, form_schemas_of_their_own, plain_references,
+        typed_nullable_references,
+    };
+
+    #[test]
+    fn a_form_gets_its_own_copy_of_each_shape_it_shares_with_json() {
+        let shapes = json!({"oneOf": [
+            {"$ref": "#/components/schemas/Seed"}, {"$ref": "#/components/schemas/Rein"}
+        ]});
+        let mut document = json!({
+            "paths": {"/put": {"post": {"requestBody": {"content": {
+                "application/json": {"schema": shapes},
+                "application/x-www-form-urlencoded": {"schema": shapes}
+            }}}}},
+            "components": {"schemas": {"Seed": {"type": "object"}, "Rein": {"type": "object"}}}
+        });
+        form_schemas_of_their_own(&mut document);
+        let content = &document["paths"]["/put"]["post"]["requestBody"]["content"];
+        assert_eq!(content["application/json"]["schema"], shapes);
+        assert_eq!(
+            content["application/x-www-form-urlencoded"]["schema"],
+            json!({"oneOf": [
+                {"$ref": "#/components/schemas/SeedForm"},
+                {"$ref": "#/components/schemas/ReinForm"}
+            ]})
+        );
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(
+            schemas["SeedForm"],
+            json!({"type": "object", "title": "SeedForm"})
+        );
+        assert_eq!(
+            schemas["ReinForm"],
+            json!({"type": "object", "title": "ReinForm"})
+        );
+    }
 
     #[test]
     fn a_described_reference_becomes_the_plain_reference() {

@@ -1,8 +1,11 @@
 //! The API's one error type: the contract's error shape, and the whole status/code table in one match.
 
+use std::marker::PhantomData;
+
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponses, Registry};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Enum, Object};
 
@@ -81,8 +84,7 @@ pub enum ApiError {
     /// `bad_nonce`, `bad_signature` or `replayed`.
     #[oai(status = 401)]
     Unauthorized(Json<ErrorBody>),
-    /// `insufficient_storage`, `bandwidth_exhausted`, `bucket_expired` (buy a bucket) or
-    /// `insufficient_funds`.
+    /// `insufficient_storage`, `bandwidth_exhausted` or `bucket_expired`: buy a bucket.
     #[oai(status = 402)]
     PaymentRequired(Json<ErrorBody>),
     /// `unknown_account`, `not_authorized` or `key_owned_by_other`.
@@ -91,6 +93,12 @@ pub enum ApiError {
     /// `not_found`.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// `bad_request`: the body is larger than `max_body_bytes`.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// `bad_request`: the body is neither JSON nor a form.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// `payments_disabled`: no deposit key is configured.
     #[oai(status = 501)]
     NotImplemented(Json<ErrorBody>),
@@ -114,23 +122,25 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>),
 }
 
-/// The one error of endpoints that can not fail: `api::rate_limit` may answer 429 before
-/// they run. Declared so the OpenAPI document lists it; the limiter sends it as `ApiError`.
-#[derive(Debug, ApiResponse)]
-#[allow(dead_code)]
-pub enum Throttled {
-    /// `rate_limited`: this client is over its read limit; `Retry-After` says in how many
-    /// seconds to come back.
-    #[oai(status = 429)]
-    TooManyRequests(
-        Json<ErrorBody>,
-        /// Whole seconds until a request would be allowed.
-        #[oai(header = "Retry-After")]
-        u64,
-    ),
-}
-
 impl ApiError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest(_) => 400,
+            ApiError::Unauthorized(_) => 401,
+            ApiError::PaymentRequired(_) => 402,
+            ApiError::Forbidden(_) => 403,
+            ApiError::NotFound(_) => 404,
+            ApiError::PayloadTooLarge(_) => 413,
+            ApiError::UnsupportedMediaType(_) => 415,
+            ApiError::TooManyRequests(..) => 429,
+            ApiError::Internal(_) => 500,
+            ApiError::NotImplemented(_) => 501,
+            ApiError::Unavailable(_) => 503,
+            ApiError::InsufficientStorage(_) => 507,
+        }
+    }
+
     pub fn bad_request(error: impl Into<String>) -> ApiError {
         ApiError::BadRequest(Json(ErrorBody::new(ErrorCode::BadRequest, error)))
     }
@@ -204,7 +214,81 @@ pub async fn contract_error(err: poem::Error) -> Response {
     if status.is_server_error() {
         tracing::error!(error = %reason, "unhandled server error");
     }
-    poem::web::Json(ErrorBody::new(code, reason))
-        .with_status(status)
-        .into_response()
+    let body = ErrorBody::new(code, reason);
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(Json(body)).into_response(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType(Json(body)).into_response()
+        }
+        _ => poem::web::Json(body).with_status(status).into_response(),
+    }
+}
+
+/// The statuses of `ApiError` one route can answer (`route_errors` names them per route).
+pub trait Statuses: Send + Sync + 'static {
+    const STATUSES: &'static [u16];
+}
+
+/// `ApiError` as one route's error type: the same answers, but its OpenAPI responses list
+/// only the statuses `R` names, so a client generated from the document is not told a route
+/// can answer what it never does.
+pub struct RouteError<R: Statuses>(ApiError, PhantomData<R>);
+
+impl<R: Statuses> RouteError<R> {
+    /// The OpenAPI responses of `ApiError` for `R`'s statuses.
+    fn responses() -> MetaResponses {
+        let mut meta = ApiError::meta();
+        meta.responses
+            .retain(|response| response.status.is_some_and(|s| R::STATUSES.contains(&s)));
+        meta
+    }
+}
+
+impl<R: Statuses> std::fmt::Debug for RouteError<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<R: Statuses> From<ApiError> for RouteError<R> {
+    fn from(err: ApiError) -> RouteError<R> {
+        // Tests run debug builds: a route answering a status its document does not declare
+        // fails them there, instead of surprising a generated client.
+        debug_assert!(
+            R::STATUSES.contains(&err.status()),
+            "{} answered {} (declared: {:?})",
+            std::any::type_name::<R>(),
+            err.status(),
+            R::STATUSES
+        );
+        RouteError(err, PhantomData)
+    }
+}
+
+impl<R: Statuses> From<ServiceError> for RouteError<R> {
+    fn from(err: ServiceError) -> RouteError<R> {
+        ApiError::from(err).into()
+    }
+}
+
+impl<R: Statuses> IntoResponse for RouteError<R> {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl<R: Statuses> ApiResponse for RouteError<R> {
+    fn meta() -> MetaResponses {
+        Self::responses()
+    }
+
+    fn register(registry: &mut Registry) {
+        ApiError::register(registry);
+    }
+}
+
+impl<R: Statuses> From<RouteError<R>> for poem::Error {
+    fn from(err: RouteError<R>) -> poem::Error {
+        err.0.into()
+    }
 }

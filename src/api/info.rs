@@ -4,7 +4,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Example;
 use poem_openapi::{Object, OpenApi};
 
-use super::error::{ApiError, Throttled};
+use super::route_errors::{InfoError, StatusError};
 use super::tags::Tag;
 use crate::service::Service;
 
@@ -166,25 +166,25 @@ impl InfoApi {
 impl InfoApi {
     /// What this server is and the endpoints it serves.
     #[oai(path = "/", method = "get", operation_id = "getIndex")]
-    async fn root(&self) -> Result<Json<HelpReply>, Throttled> {
+    async fn root(&self) -> Result<Json<HelpReply>, InfoError> {
         Ok(Json(self.help_reply()))
     }
 
     /// What this server is and the endpoints it serves.
     #[oai(path = "/help", method = "get", operation_id = "getHelp")]
-    async fn help(&self) -> Result<Json<HelpReply>, Throttled> {
+    async fn help(&self) -> Result<Json<HelpReply>, InfoError> {
         Ok(Json(self.help_reply()))
     }
 
     /// The GET paths that need no parameter.
     #[oai(path = "/info", method = "get", operation_id = "getInfo")]
-    async fn info(&self) -> Result<Json<Vec<String>>, Throttled> {
+    async fn info(&self) -> Result<Json<Vec<String>>, InfoError> {
         Ok(Json(PARAMETERLESS.iter().map(|p| (*p).into()).collect()))
     }
 
     /// Price of one bucket (1 MB storage + 50 MB transfer) in satoshis.
     #[oai(path = "/price", method = "get", operation_id = "getPrice")]
-    async fn price(&self) -> Result<Json<PriceReply>, Throttled> {
+    async fn price(&self) -> Result<Json<PriceReply>, InfoError> {
         Ok(Json(PriceReply {
             price: self.service.price_sats(),
         }))
@@ -192,7 +192,7 @@ impl InfoApi {
 
     /// Uptime of this replica, bytes stored and free, price.
     #[oai(path = "/status", method = "get", operation_id = "getStatus")]
-    async fn status(&self) -> Result<Json<StatusReply>, ApiError> {
+    async fn status(&self) -> Result<Json<StatusReply>, StatusError> {
         let status = self.service.status().await?;
         Ok(Json(StatusReply {
             uptime: status.uptime_secs,

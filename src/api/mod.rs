@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod admin;
+mod bodies;
 mod body_limit;
 mod document;
 mod error;
@@ -14,6 +15,7 @@ mod payments;
 mod rate_limit;
 mod rein;
 mod rein_answers;
+mod route_errors;
 mod storage;
 mod strict_form;
 mod tags;

@@ -105,6 +105,59 @@ pub fn contact(value: &Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// A query parameter the document marks required whose absence the handler still answers
+/// itself: poem would refuse it with its own wording before the handler runs, while the
+/// contract names the parameter ("missing parameter key") and a key-less `/get` must still
+/// count as a read. Derefs to the raw `Option<String>` the parsers here take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Required(pub Option<String>);
+
+impl std::ops::Deref for Required {
+    type Target = Option<String>;
+
+    fn deref(&self) -> &Option<String> {
+        &self.0
+    }
+}
+
+impl Type for Required {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> Cow<'static, str> {
+        String::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        String::schema_ref()
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        self.0.as_ref()
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(self.0.iter())
+    }
+}
+
+impl ParseFromParameter for Required {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Ok(Required(Some(value.to_owned())))
+    }
+
+    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+        iter: I,
+    ) -> ParseResult<Self> {
+        Ok(Required(
+            iter.into_iter()
+                .next()
+                .map(|value| value.as_ref().to_owned()),
+        ))
+    }
+}
+
 /// A boolean as Rein clients send it: `True`/`1`/`true` (or JSON `true`) is true, anything
 /// else false.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -181,6 +234,18 @@ impl ToJSON for Flag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_absent_required_parameter_reaches_the_handler_as_none() {
+        assert_eq!(
+            Required::parse_from_parameters(Vec::<String>::new()).ok(),
+            Some(Required(None))
+        );
+        assert_eq!(
+            Required::parse_from_parameters(["a", "b"]).ok(),
+            Some(Required(Some("a".into())))
+        );
+    }
 
     #[test]
     fn flags_follow_the_rein_client() {

@@ -8,7 +8,8 @@ use poem_openapi::{Object, OpenApi};
 
 use super::accounts::BucketReply;
 use super::error::ApiError;
-use super::params;
+use super::params::{self, Required};
+use super::route_errors::{AddressError, BalanceError, BuyError};
 use super::tags::Tag;
 use crate::domain::Client;
 use crate::service::{btc_string, BalanceRequest, BuyRequest, RegisterRequest, Service};
@@ -84,11 +85,11 @@ impl PaymentsApi {
         /// How to reach the owner (email).
         contact: Query<Option<String>>,
         /// The account.
-        address: Query<Option<String>>,
+        address: Query<Required>,
         /// Signature by the account over `contact + address`.
-        signature: Query<Option<String>>,
+        signature: Query<Required>,
         client: Data<&Client>,
-    ) -> Result<Json<AddressReply>, ApiError> {
+    ) -> Result<Json<AddressReply>, AddressError> {
         let accepted = &self.service.config().accepted_networks.0;
         let request = RegisterRequest {
             address: params::required_address("address", &address.0, accepted)?,
@@ -105,12 +106,12 @@ impl PaymentsApi {
     async fn balance(
         &self,
         /// The account.
-        address: Query<Option<String>>,
+        address: Query<Required>,
         /// The account's live nonce.
-        nonce: Query<Option<String>>,
+        nonce: Query<Required>,
         /// Signature by the account over `address + nonce`.
-        signature: Query<Option<String>>,
-    ) -> Result<Json<BalanceReply>, ApiError> {
+        signature: Query<Required>,
+    ) -> Result<Json<BalanceReply>, BalanceError> {
         let accepted = &self.service.config().accepted_networks.0;
         let request = BalanceRequest {
             address: params::required_address("address", &address.0, accepted)?,
@@ -144,15 +145,13 @@ impl PaymentsApi {
         /// Signature by the account over `address + contact + nonce`.
         signature: Query<Option<String>>,
         client: Data<&Client>,
-    ) -> Result<Json<BuyReply>, ApiError> {
+    ) -> Result<Json<BuyReply>, BuyError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner_text = address.0.as_ref().or(owner.0.as_ref());
         let owner = match owner_text {
             Some(text) => params::address("address", text, accepted)?,
             None => {
-                return Err(ApiError::bad_request(
-                    "missing parameter address (or owner)",
-                ))
+                return Err(ApiError::bad_request("missing parameter address (or owner)").into())
             }
         };
         let signed = match (&nonce.0, &signature.0) {
@@ -160,7 +159,7 @@ impl PaymentsApi {
                 Some((params::nonce(&nonce.0)?, params::signature(&signature.0)?))
             }
             (None, None) => None,
-            _ => return Err(ApiError::bad_request("nonce and signature go together")),
+            _ => return Err(ApiError::bad_request("nonce and signature go together").into()),
         };
         let request = BuyRequest {
             owner,

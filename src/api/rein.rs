@@ -5,8 +5,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::OpenApi;
 
 use super::error::ApiError;
-use super::params::{self, Flag};
+use super::params::{self, Flag, Required};
 use super::rein_answers::{BitcoinReply, MessageReply, QueryReply};
+use super::route_errors::QueryError;
 use super::tags::Tag;
 use crate::service::{BitcoinQuery, QueryKind, QueryOutcome, QueryRequest, Service, MAX_JOB_IDS};
 
@@ -85,9 +86,9 @@ impl ReinApi {
     async fn query(
         &self,
         /// The asking account; it must hold a bucket.
-        owner: Query<Option<String>>,
+        owner: Query<Required>,
         /// The kind of search.
-        query: Query<Option<String>>,
+        query: Query<Required>,
         /// `True` or `1` for testnet documents; anything else mainnet.
         testnet: Query<Option<Flag>>,
         job_creator: Query<Option<String>>,
@@ -99,7 +100,7 @@ impl ReinApi {
         source: Query<Option<String>>,
         msin: Query<Option<String>>,
         search_input: Query<Option<String>>,
-    ) -> Result<Json<QueryReply>, ApiError> {
+    ) -> Result<Json<QueryReply>, QueryError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner = params::required_address("owner", &owner.0, accepted)?;
         let kind = match params::required("query", &query.0)? {
@@ -135,7 +136,8 @@ impl ReinApi {
                 return Err(ApiError::bad_request(format!(
                     "unknown query kind {:?}",
                     other.chars().take(64).collect::<String>()
-                )))
+                ))
+                .into())
             }
         };
         let request = QueryRequest {
@@ -163,15 +165,15 @@ impl ReinApi {
     async fn bitcoin(
         &self,
         /// The asking account; it must hold a bucket.
-        owner: Query<Option<String>>,
+        owner: Query<Required>,
         /// `getbydepth`, `getbyheight`, `getbyhash` or `sendrawtransaction`.
-        query: Query<Option<String>>,
+        query: Query<Required>,
         depth: Query<Option<String>>,
         height: Query<Option<String>>,
         hash: Query<Option<String>>,
         /// A raw transaction in hex.
         tx: Query<Option<String>>,
-    ) -> Result<Json<BitcoinReply>, ApiError> {
+    ) -> Result<Json<BitcoinReply>, QueryError> {
         let accepted = &self.service.config().accepted_networks.0;
         let owner = params::required_address("owner", &owner.0, accepted)?;
         let request = match params::required("query", &query.0)? {
@@ -180,20 +182,20 @@ impl ReinApi {
             "getbyhash" => {
                 let hash = params::required("hash", &hash.0)?;
                 if hash.len() != 64 || !is_hex(hash) {
-                    return Err(ApiError::bad_request("bad hash: 64 hex characters"));
+                    return Err(ApiError::bad_request("bad hash: 64 hex characters").into());
                 }
                 BitcoinQuery::ByHash(hash.to_ascii_lowercase())
             }
             "sendrawtransaction" => {
                 let tx = params::required("tx", &tx.0)?;
                 if tx.len() > MAX_TX_HEX || tx.len() % 2 != 0 || !is_hex(tx) {
-                    return Err(ApiError::bad_request(
-                        "bad tx: an even number of hex characters",
-                    ));
+                    return Err(
+                        ApiError::bad_request("bad tx: an even number of hex characters").into(),
+                    );
                 }
                 BitcoinQuery::SendRawTransaction(tx.to_owned())
             }
-            _ => return Err(ApiError::bad_request("unknown bitcoin query")),
+            _ => return Err(ApiError::bad_request("unknown bitcoin query").into()),
         };
         let outcome = self.service.bitcoin(&owner, request).await?;
         Ok(Json(outcome.into()))

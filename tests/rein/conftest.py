@@ -1,22 +1,35 @@
-"""Runs the release `causeway` binary for the Rein client conformance suite.
+"""Runs the `causeway` binary for the Rein client conformance suite.
 
-The `causeway` session fixture starts the binary (`CAUSEWAY_BIN`, default
+`running_causeway(extra_env=None)` starts the binary (`CAUSEWAY_BIN`, default
 `target/release/causeway` under the repository root) on free loopback ports against a
-PostgreSQL schema and a Redis key prefix of its own, waits for the admin listener's
-`/readyz`, yields the public base URL, and afterwards stops the server, drops the schema
-and deletes the prefix's keys. A server that does not come up fails the session with its
-log. The server runs with its default rate limits; each test calls from a loopback address
-of its own (`own_machine`), as each person's client reaches a public server from its own.
+PostgreSQL schema and a Redis key prefix of its own, with `extra_env` (e.g. a deposit
+xpub) on top of the suite's settings, waits for the admin listener's `/readyz`, yields a
+`RunningCauseway` (its base URL, and the DATABASE_URL, REDIS_URL and prefix it runs with,
+so `RunningCauseway.command` runs the CLI, e.g. `causeway credit`, against the same
+data), and afterwards stops the server, drops the schema and deletes the prefix's keys. A
+server that does not come up, or dies while in use, fails with its log.
+
+The `causeway` session fixture is one such server with the default settings and yields
+its public base URL. The server runs with its default rate limits; each test calls from a
+loopback address of its own (`own_machine`), as each person's client reaches a public
+server from its own. `generated_client_package` generates a Python client from the
+committed openapi/causeway.json with openapi-python-client, once per session, and imports
+every module of the package `causeway_client`.
 """
 
+import contextlib
+import importlib
 import os
+import pkgutil
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,6 +46,9 @@ REDIS_HOST = "127.0.0.1"
 REDIS_PORT = "6379"
 READY_TIMEOUT_SECS = 30
 STOP_TIMEOUT_SECS = 15
+COMMAND_TIMEOUT_SECS = 60
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}"
+GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 
 
 def _free_port():
@@ -69,18 +85,20 @@ def _delete_redis_prefix(prefix):
                        capture_output=True, check=False)
 
 
-def _server_env(database_url, redis_prefix, listen, admin_listen):
-    """The process environment without any outside Causeway setting, plus the suite's."""
+def _server_env(database_url, redis_prefix, listen, admin_listen, extra_env=None):
+    """The process environment without any outside Causeway setting, plus the suite's
+    and then `extra_env`'s."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CAUSEWAY_") and k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({
         "DATABASE_URL": database_url,
-        "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}",
+        "REDIS_URL": REDIS_URL,
         "CAUSEWAY_REDIS_PREFIX": redis_prefix,
         "CAUSEWAY_LISTEN": listen,
         "CAUSEWAY_ADMIN_LISTEN": admin_listen,
         "CAUSEWAY_LOG_FORMAT": "text",
     })
+    env.update(extra_env or {})
     return env
 
 
@@ -127,16 +145,51 @@ def own_machine():
     return new_machine()
 
 
-@pytest.fixture(scope="session")
-def causeway():
-    """Base URL (`http://127.0.0.1:PORT`) of a release Causeway on a fresh schema and prefix."""
+def _binary():
+    """The causeway binary under test; fails the run when it is missing."""
     binary = Path(os.environ.get("CAUSEWAY_BIN", "target/release/causeway"))
     if not binary.is_absolute():
         binary = REPO_ROOT / binary
     if not os.access(binary, os.X_OK):
         pytest.fail(f"{binary} is missing: build it with `cargo build --release` "
                     "(or point CAUSEWAY_BIN at a causeway binary)", pytrace=False)
+    return binary
 
+
+@dataclass(frozen=True)
+class RunningCauseway:
+    """A started server: where it listens and the settings it runs with."""
+
+    url: str
+    """Public base URL, `http://127.0.0.1:PORT`."""
+    admin: str
+    """The admin listener, `127.0.0.1:PORT`."""
+    binary: Path
+    schema: str
+    database_url: str
+    redis_url: str
+    redis_prefix: str
+    env: dict
+    """The server's whole environment (DATABASE_URL, REDIS_URL, CAUSEWAY_* included)."""
+
+    def command(self, *args):
+        """Runs `causeway ARGS...` (e.g. `credit ADDRESS SATS --memo M`) with the server's
+        environment, so it works on the same database and Redis prefix; returns the
+        completed process (stdout carries the command's output, stderr its log)."""
+        return subprocess.run([str(self.binary), *args], cwd=REPO_ROOT,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              env=self.env, timeout=COMMAND_TIMEOUT_SECS, check=False)
+
+
+@contextlib.contextmanager
+def running_causeway(extra_env=None):
+    """Starts a Causeway on a fresh schema and Redis prefix; yields a `RunningCauseway`.
+
+    `extra_env` is added to the server's environment over the suite's own settings. On
+    exit the server is stopped, the schema dropped and the prefix's keys deleted; a server
+    that died meanwhile fails the caller with its log.
+    """
+    binary = _binary()
     run = uuid.uuid4().hex
     schema = f"rein_{run}"
     redis_prefix = f"causeway-rein:{run}:"
@@ -144,6 +197,7 @@ def causeway():
                     f"?options=-csearch_path%3D{schema}")
     listen = f"127.0.0.1:{_free_port()}"
     admin = f"127.0.0.1:{_free_port()}"
+    env = _server_env(database_url, redis_prefix, listen, admin, extra_env)
     log = tempfile.NamedTemporaryFile(prefix="causeway-rein-", suffix=".log", delete=False)
 
     _psql(f'CREATE SCHEMA "{schema}"')
@@ -151,13 +205,14 @@ def causeway():
     try:
         process = subprocess.Popen(
             [str(binary), "serve"], cwd=REPO_ROOT, stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT,
-            env=_server_env(database_url, redis_prefix, listen, admin),
+            stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         _wait_ready(process, admin, log.name)
-        yield f"http://{listen}"
+        yield RunningCauseway(url=f"http://{listen}", admin=admin, binary=binary,
+                              schema=schema, database_url=database_url, redis_url=REDIS_URL,
+                              redis_prefix=redis_prefix, env=dict(env))
         if process.poll() is not None:
-            pytest.fail(f"causeway died during the suite (status {process.returncode}). "
+            pytest.fail(f"causeway died while in use (status {process.returncode}). "
                         f"Its log:\n{_read_log(log.name)}", pytrace=False)
     finally:
         if process is not None:
@@ -166,3 +221,36 @@ def causeway():
         _psql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         _delete_redis_prefix(redis_prefix)
         os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def causeway():
+    """Base URL (`http://127.0.0.1:PORT`) of a Causeway on a fresh schema and prefix."""
+    with running_causeway() as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def generated_client_package():
+    """`(package, modules)`: the package `causeway_client` generated from the committed
+    openapi/causeway.json, and every module of it, each imported (an import failure fails
+    the test that asks for it)."""
+    out = Path(tempfile.mkdtemp(prefix="causeway-client-"))
+    run = subprocess.run(
+        [str(GENERATOR), "generate", "--path", str(REPO_ROOT / "openapi" / "causeway.json"),
+         "--meta", "none", "--output-path", str(out / "causeway_client")],
+        capture_output=True, text=True, check=False)
+    assert run.returncode == 0, f"generation failed:\n{run.stdout}\n{run.stderr}"
+    # A package of the same name imported earlier (another generation) would shadow this one.
+    for name in [name for name in sys.modules
+                 if name == "causeway_client" or name.startswith("causeway_client.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(out))
+    try:
+        package = importlib.import_module("causeway_client")
+        modules = [importlib.import_module(info.name) for info in
+                   pkgutil.walk_packages(package.__path__, "causeway_client.")]
+        yield package, modules
+    finally:
+        sys.path.remove(str(out))
+        shutil.rmtree(out, ignore_errors=True)

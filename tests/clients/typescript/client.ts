@@ -42,11 +42,30 @@ export async function walkThrough(baseUrl: string, address: string, sign: (m: st
   await client.GET("/help");
   await client.GET("/info");
   await client.GET("/");
-  await client.GET("/balance", { params: { query: { address } } });
+  const balanceNonce = nonce;
+  await client.GET("/balance", {
+    params: { query: { address, nonce: balanceNonce, signature: sign(address + balanceNonce) } },
+  });
   await client.GET("/buy", { params: { query: { address } } });
-  await client.GET("/address", { params: { query: { address } } });
-  await client.GET("/query", { params: { query: { query: "jobs" } } });
-  await client.GET("/bitcoin", { params: { query: { query: "getblockcount" } } });
+  await client.GET("/address", {
+    params: { query: { address, contact: "me@example.org", signature: sign("me@example.org" + address) } },
+  });
+  await client.GET("/query", { params: { query: { owner: address, query: "jobs" } } });
+  await client.GET("/bitcoin", { params: { query: { owner: address, query: "getbydepth", depth: "1" } } });
+
+  // The Rein client's shape: an owner and the delegate that signs for it.
+  const delegate = address;
+  await client.POST("/put", {
+    body: {
+      key, value, owner: address, signature_address: delegate, nonce,
+      signature: sign(key + value + delegate + nonce),
+    },
+  });
+  // Required parameters and body fields are required.
+  // @ts-expect-error: /get needs its key
+  await client.GET("/get", { params: { query: {} } });
+  // @ts-expect-error: a put body is a whole shape, signature included
+  await client.POST("/put", { body: { key, value, address, nonce } });
 
   // The error code is the contract's enum, not any string.
   const replayed: ErrorCode = "replayed";
