@@ -13,6 +13,19 @@ pub const VALUE: &str =
 /// One put's form fields.
 pub type PutForm = Vec<(&'static str, String)>;
 
+/// One put's form fields, signed by `owner` under `nonce`.
+pub fn put_form(owner: &Owner, key: String, nonce: &str) -> PutForm {
+    let address = &owner.address;
+    let signature = owner.signer.sign(&format!("{key}{VALUE}{address}{nonce}"));
+    vec![
+        ("key", key),
+        ("value", VALUE.to_owned()),
+        ("address", address.clone()),
+        ("nonce", nonce.to_owned()),
+        ("signature", signature),
+    ]
+}
+
 pub struct Owner {
     pub signer: Signer,
     pub address: String,
@@ -36,7 +49,11 @@ impl BenchServer {
         assert!(granted.status().is_success(), "{}", granted.status());
         let ids = self
             .sql
-            .query_one("SELECT account_id, id FROM buckets LIMIT 1", &[])
+            .query_one(
+                "SELECT b.account_id, b.id FROM buckets b JOIN accounts a ON a.id = b.account_id \
+                 WHERE a.address = $1",
+                &[&address],
+            )
             .await
             .expect("the bucket");
         let (account_id, bucket_id): (i64, i64) = (ids.get(0), ids.get(1));
@@ -57,13 +74,8 @@ impl BenchServer {
         }
     }
 
-    /// `n` puts of new keys `p0..p{n}`, each signed under one fresh nonce of `owner`.
-    pub async fn presigned_puts(
-        &self,
-        http: &reqwest::Client,
-        owner: &Owner,
-        n: usize,
-    ) -> Arc<Vec<PutForm>> {
+    /// A fresh nonce of `owner`.
+    pub async fn nonce(&self, http: &reqwest::Client, owner: &Owner) -> String {
         let nonce: serde_json::Value = http
             .get(format!("{}/nonce?address={}", self.base, owner.address))
             .send()
@@ -72,22 +84,32 @@ impl BenchServer {
             .json()
             .await
             .expect("a nonce body");
-        let nonce = nonce["nonce"].as_str().expect("nonce").to_owned();
-        eprintln!("signing {n} puts");
-        let address = &owner.address;
+        nonce["nonce"].as_str().expect("nonce").to_owned()
+    }
+
+    /// `n` puts of new keys `p0..p{n}`, each signed under one fresh nonce of `owner`.
+    pub async fn presigned_puts(
+        &self,
+        http: &reqwest::Client,
+        owner: &Owner,
+        n: usize,
+    ) -> Arc<Vec<PutForm>> {
+        self.presigned_puts_of(http, owner, "p", n).await
+    }
+
+    /// `n` puts of new keys `{prefix}0..{prefix}{n}`, each signed under one fresh nonce of
+    /// `owner` (keys are global: each owner needs a prefix of its own).
+    pub async fn presigned_puts_of(
+        &self,
+        http: &reqwest::Client,
+        owner: &Owner,
+        prefix: &str,
+        n: usize,
+    ) -> Arc<Vec<PutForm>> {
+        let nonce = self.nonce(http, owner).await;
         Arc::new(
             (0..n)
-                .map(|i| {
-                    let key = format!("p{i}");
-                    let signature = owner.signer.sign(&format!("{key}{VALUE}{address}{nonce}"));
-                    vec![
-                        ("key", key),
-                        ("value", VALUE.to_owned()),
-                        ("address", address.clone()),
-                        ("nonce", nonce.clone()),
-                        ("signature", signature),
-                    ]
-                })
+                .map(|i| put_form(owner, format!("{prefix}{i}"), &nonce))
                 .collect(),
         )
     }
