@@ -7,7 +7,8 @@
 //! prepared once per connection, then bound and executed); `-M simple` is reported beside
 //! it. The load client is this process, the server a process of its own, as pgbench is a
 //! process apart from PostgreSQL. Puts go to one account per connection, for Causeway and
-//! for pgbench alike, so no two connections contend for one bucket row.
+//! for pgbench alike, so no two connections contend for one bucket row. At the end it prints
+//! the server's peak resident set, after all of that load.
 
 mod support;
 
@@ -338,5 +339,9 @@ async fn main() {
             row.print(connections, floor);
         }
     }
+    println!(
+        "\nserver peak RSS (VmHWM) after every run above: {:.1} MiB (target < 64)",
+        server.peak_rss_mib()
+    );
     server.drop_schema().await;
 }

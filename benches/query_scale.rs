@@ -1,6 +1,6 @@
-//! Scale benchmark: each `/query` kind's (and `/get`'s) median and p99 latency with 10,000
-//! and then 1,000,000 stored Rein documents, on PostgreSQL + Redis, and the ratio between
-//! the two. Run: `cargo bench --bench query_scale` (needs PostgreSQL and Redis on
+//! Scale benchmark: each `/query` kind's (and `/get`'s and a signed `/put`'s) median and p99
+//! latency with 10,000 and then 1,000,000 stored Rein documents, on PostgreSQL + Redis, and
+//! the ratio between the two, then the server's peak resident set. Run: `cargo bench --bench query_scale` (needs PostgreSQL and Redis on
 //! 127.0.0.1, as `scripts/test.sh` starts them).
 
 mod support;
@@ -73,6 +73,57 @@ async fn measure_all(
     results
 }
 
+/// `ROUNDS` (+ 20 to warm up) sequential signed puts of new keys `{prefix}{i}`.
+async fn measure_puts(
+    http: &reqwest::Client,
+    base: &str,
+    owner: &Signer,
+    prefix: &str,
+) -> (Duration, Duration) {
+    let address = owner.address.as_str();
+    let nonce: serde_json::Value = http
+        .get(format!("{base}/nonce?address={address}"))
+        .send()
+        .await
+        .expect("a nonce")
+        .json()
+        .await
+        .expect("a nonce body");
+    let nonce = nonce["nonce"].as_str().expect("nonce");
+    let value = "a put of a size typical for a small Rein document header";
+    let forms: Vec<Vec<(&str, String)>> = (0..ROUNDS + 20)
+        .map(|i| {
+            let key = format!("{prefix}{i}");
+            let signature = owner.sign(&format!("{key}{value}{address}{nonce}"));
+            vec![
+                ("key", key),
+                ("value", value.to_owned()),
+                ("address", address.to_owned()),
+                ("nonce", nonce.to_owned()),
+                ("signature", signature),
+            ]
+        })
+        .collect();
+    let mut times = Vec::with_capacity(ROUNDS);
+    for (round, form) in forms.iter().enumerate() {
+        let started = Instant::now();
+        let response = http
+            .post(format!("{base}/put"))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert!(status.is_success(), "/put: {status} {body}");
+        if round >= 20 {
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -108,9 +159,13 @@ async fn main() {
     };
 
     load(1, SMALL).await;
-    let small = measure_all(&http, &base, &owner_address).await;
+    let mut small = measure_all(&http, &base, &owner_address).await;
+    let (median, p99) = measure_puts(&http, &base, &owner, "small-").await;
+    small.push(("/put (signed, new key)".into(), median, p99));
     load(SMALL + 1, LARGE).await;
-    let large = measure_all(&http, &base, &owner_address).await;
+    let mut large = measure_all(&http, &base, &owner_address).await;
+    let (median, p99) = measure_puts(&http, &base, &owner, "large-").await;
+    large.push(("/put (signed, new key)".into(), median, p99));
 
     println!("| request | median @10k (ms) | p99 @10k (ms) | median @1M (ms) | p99 @1M (ms) | median ratio | p99 ratio |");
     println!("|---|---|---|---|---|---|---|");
@@ -126,6 +181,12 @@ async fn main() {
             ms(*p2)
         );
     }
-    println!("\nworst median ratio 1M/10k: {worst:.2} (target < 2.0 for /query, < 1.5 for /get)");
+    println!(
+        "\nworst median ratio 1M/10k: {worst:.2} (target < 2.0 for /query, < 1.5 for /get and /put)"
+    );
+    println!(
+        "server peak RSS (VmHWM) after the 1M load and every request above: {:.1} MiB",
+        server.peak_rss_mib()
+    );
     server.drop_schema().await;
 }

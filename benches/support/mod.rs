@@ -99,6 +99,20 @@ impl BenchServer {
         }
     }
 
+    /// The server process's peak resident set so far (`VmHWM`), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let pid = self._process.id().expect("the server is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .expect("the server's /proc status");
+        let kib: f64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("VmHWM in /proc status");
+        kib / 1024.0
+    }
+
     pub async fn drop_schema(&self) {
         let _ = self
             .admin
