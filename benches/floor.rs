@@ -4,8 +4,9 @@
 //! Run: `cargo bench --bench floor` (needs PostgreSQL, Redis and `pgbench` on this machine).
 //!
 //! The floor is `pgbench -M prepared`, the protocol Causeway itself uses (each statement
-//! prepared once per connection, then bound and executed); `-M simple` is reported beside
-//! it. The load client is this process, the server a process of its own, as pgbench is a
+//! prepared once per connection, then bound and executed), with the put's statements
+//! pipelined as `Pairs::put_pair` pipelines them; `-M simple` (which can not pipeline, so
+//! one statement at a time) is reported beside it. The load client is this process, the server a process of its own, as pgbench is a
 //! process apart from PostgreSQL. Puts go to one account per connection, for Causeway and
 //! for pgbench alike, so no two connections contend for one bucket row. At the end it prints
 //! the server's peak resident set, after all of that load.
@@ -66,24 +67,39 @@ fn get_script() -> String {
 /// A signed seed `/put` of a new key by its owner: `Accounts::find_account`
 /// (store/postgres/accounts.rs), then the transaction of `Pairs::put_pair` (the key locked,
 /// the owner's live buckets locked, the claim, the insert). Client `n` writes to floor
-/// account `first_account + n` and its bucket `first_bucket + n`.
-fn put_script(connections: usize, first_account: i64, first_bucket: i64) -> String {
+/// account `first_account + n` and its bucket `first_bucket + n`. `pipelined` sends the
+/// statements Causeway sends together as one pipeline (pgbench allows it in the extended and
+/// prepared modes only).
+fn put_script(
+    connections: usize,
+    first_account: i64,
+    first_bucket: i64,
+    pipelined: bool,
+) -> String {
     let size = 2 + VALUE.len() as i64 + 5;
+    let (start, end) = if pipelined {
+        ("\\startpipeline\n", "\\endpipeline\n")
+    } else {
+        ("", "")
+    };
     format!(
         "\\set id random(1, 2000000000)\n\
          \\set account {first_account} + :client_id\n\
          \\set bucket {first_bucket} + :client_id\n\
          SELECT id, address, contact FROM accounts WHERE address = 'floor' || lpad(:client_id::text, 29, '0');\n\
          BEGIN;\n\
+         {start}\
          SELECT account_id, bucket_id, size FROM pairs WHERE key = 'q{connections}-' || :client_id || '-' || :id FOR UPDATE;\n\
          SELECT id, account_id, bytes_total - bytes_used FROM buckets WHERE account_id = ANY(ARRAY[:account]::BIGINT[]) \
            AND status = 'active' AND expires_at > now() ORDER BY id FOR NO KEY UPDATE;\n\
+         {end}{start}\
          UPDATE buckets SET bytes_used = bytes_used + {size} WHERE id = :bucket AND status = 'active' \
            AND expires_at > now() AND bytes_used + {size} <= bytes_total RETURNING bytes_total - bytes_used;\n\
          INSERT INTO pairs (key, account_id, bucket_id, value, size, etag, testnet, proves_delegate, updated_at, \
            doc_title, doc_fields, doc_signer, doc_valid, doc_user, doc_contact) \
            VALUES ('q{connections}-' || :client_id || '-' || :id, :account, :bucket, convert_to('{VALUE}', 'UTF8'), {size}, \
            'e', false, NULL, now(), NULL, NULL, NULL, false, NULL, NULL);\n\
+         {end}\
          COMMIT;\n"
     )
 }
@@ -255,6 +271,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|---|");
     for connections in CONNECTIONS {
         let get_sql = get_script();
+        eprintln!("{connections} connections: gets, flat out");
         let get = gets(&server, &http, connections, None).await;
         let get_prepared = pgbench(&server, &get_sql, connections, "prepared");
         let get_simple = pgbench(&server, &get_sql, connections, "simple");
@@ -269,10 +286,12 @@ async fn main() {
             PUTS_PER_RUN / connections,
         )
         .await;
+        eprintln!("{connections} connections: puts, flat out");
         let put = puts(&server, &http, forms, None).await;
-        let put_sql = put_script(connections, first_account, first_bucket);
-        let put_prepared = pgbench(&server, &put_sql, connections, "prepared");
-        let put_simple = pgbench(&server, &put_sql, connections, "simple");
+        let pipelined = put_script(connections, first_account, first_bucket, true);
+        let put_prepared = pgbench(&server, &pipelined, connections, "prepared");
+        let one_by_one = put_script(connections, first_account, first_bucket, false);
+        let put_simple = pgbench(&server, &one_by_one, connections, "simple");
         // Half the peak for SECONDS, with a fifth more signed than the schedule needs.
         let half_each =
             (put.per_second / 2.0 * SECONDS as f64 / connections as f64 * 1.2) as usize + 10;

@@ -22,27 +22,21 @@ enum Attempt {
     Retry,
 }
 
+/// One try at a put, in four round trips: `BEGIN`; the key and the owner's live buckets
+/// locked together; the release, claim and write together; `COMMIT`. Statements sent
+/// together are pipelined: tokio-postgres sends each request when its future is first
+/// polled, and `futures::try_join!` polls in order, so they reach PostgreSQL, and take
+/// their locks, in the same order as one at a time. A failed claim or write is rolled back
+/// (the transaction is dropped), never committed.
 async fn put_in_transaction(
     client: &mut deadpool_postgres::Object,
     pair: &NewPair<'_>,
     now: OffsetDateTime,
 ) -> Result<Attempt, tokio_postgres::Error> {
     let tx = client.transaction().await?;
-    let existing = tx
-        .query_opt(
-            &tx.prepare_cached(
-                "SELECT account_id, bucket_id, size FROM pairs WHERE key = $1 FOR UPDATE",
-            )
-            .await?,
-            &[&pair.key],
-        )
-        .await?
-        .map(|row| ExistingPair {
-            account_id: row.get(0),
-            bucket_id: row.get(1),
-            size: row.get(2),
-        });
-    let rooms = lock_live_rooms(&tx, &[pair.account_id], now).await?;
+    let owners = [pair.account_id];
+    let (existing, rooms) =
+        futures::try_join!(lock_key(&tx, pair.key), lock_live_rooms(&tx, &owners, now))?;
     let (bucket_id, claimed, released) =
         match placement::choose(pair.account_id, existing, pair.size, &rooms) {
             Placement::KeyOwnedByOther => return Ok(Attempt::Done(PutOutcome::KeyOwnedByOther)),
@@ -53,14 +47,22 @@ async fn put_in_transaction(
                 release,
             } => (bucket_id, claim, release),
         };
-    if let Some((old_bucket, old_size)) = released {
-        release(&tx, old_bucket, old_size).await?;
-    }
-    let Some(bytes_free) = claim(&tx, bucket_id, claimed, now).await? else {
+    let release_old = async {
+        match released {
+            Some((old_bucket, old_size)) => release(&tx, old_bucket, old_size).await,
+            None => Ok(()),
+        }
+    };
+    let ((), bytes_free, written) = futures::try_join!(
+        release_old,
+        claim(&tx, bucket_id, claimed, now),
+        write_pair(&tx, pair, bucket_id, existing.is_some(), now)
+    )?;
+    let Some(bytes_free) = bytes_free else {
         // The chosen bucket was locked above, so only a bug gets here; never over-fill.
         return Ok(Attempt::Retry);
     };
-    if write_pair(&tx, pair, bucket_id, existing.is_some(), now).await? != 1 {
+    if written != 1 {
         // The row vanished between SELECT and UPDATE (deleted concurrently): try again.
         return Ok(Attempt::Retry);
     }
@@ -68,6 +70,27 @@ async fn put_in_transaction(
     Ok(Attempt::Done(PutOutcome::Stored {
         bucket_id,
         bytes_free,
+    }))
+}
+
+/// The pair stored under `key`, if any, locked until the transaction ends.
+async fn lock_key(
+    tx: &Transaction<'_>,
+    key: &str,
+) -> Result<Option<ExistingPair>, tokio_postgres::Error> {
+    let row = tx
+        .query_opt(
+            &tx.prepare_cached(
+                "SELECT account_id, bucket_id, size FROM pairs WHERE key = $1 FOR UPDATE",
+            )
+            .await?,
+            &[&key],
+        )
+        .await?;
+    Ok(row.map(|row| ExistingPair {
+        account_id: row.get(0),
+        bucket_id: row.get(1),
+        size: row.get(2),
     }))
 }
 
