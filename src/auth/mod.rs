@@ -11,8 +11,8 @@ pub mod test_signer;
 pub use address::{Address, AddressError, AddressKind, Net};
 pub use message_id::message_id;
 pub use signature::{
-    signed_message_digest, verify_signed_message, HeaderClass, Signature, SignatureError,
-    VerifyError,
+    key_recoveries, signed_message_digest, verify_signed_message, HeaderClass, Signature,
+    SignatureError, VerifyError,
 };
 #[cfg(any(test, feature = "test-signer"))]
 pub use test_signer::{sign_message, Signer};

@@ -1,5 +1,6 @@
 //! Bitcoin signed messages (BIP-137 / Electrum style): decoding and verifying them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use base64::engine::general_purpose::STANDARD;
@@ -164,6 +165,15 @@ fn is_valid_scalar(scalar: &[u8]) -> bool {
     scalar.iter().any(|&b| b != 0) && scalar < &CURVE_ORDER[..]
 }
 
+/// Public-key recoveries this process has made: what a request's signature work cost, for
+/// tests and benchmarks to count (one relaxed atomic add per recovery).
+static KEY_RECOVERIES: AtomicU64 = AtomicU64::new(0);
+
+/// How many public-key recoveries this process has made so far.
+pub fn key_recoveries() -> u64 {
+    KEY_RECOVERIES.load(Ordering::Relaxed)
+}
+
 /// Checks that `signature` over `message` was made by the key behind `address`.
 ///
 /// Costs exactly one public-key recovery. High-S signatures and recovery ids 2 and 3 are
@@ -183,6 +193,7 @@ pub fn verify_signed_message(
     let recoverable = RecoverableSignature::from_compact(&signature.rs, recovery_id)
         .map_err(|_| VerifyError::BadSignature)?;
     let digest = Message::from_digest(signed_message_digest(message));
+    KEY_RECOVERIES.fetch_add(1, Ordering::Relaxed);
     let inner = verifier()
         .recover_ecdsa(&digest, &recoverable)
         .map_err(|_| VerifyError::BadSignature)?;
