@@ -157,7 +157,7 @@ async fn presign(
     for (n, owner) in owners.iter().enumerate() {
         forms.push(
             server
-                .presigned_puts_of(http, owner, &format!("{run}-{n}-"), per_client)
+                .presigned_puts(http, owner, &format!("{run}-{n}-"), per_client)
                 .await,
         );
     }
@@ -210,7 +210,12 @@ async fn flow(
             let owner = &owners[client];
             let answer = send(http.get(format!("{base}/nonce?address={}", owner.address))).await;
             let nonce: serde_json::Value = serde_json::from_slice(&answer).expect("a nonce");
-            let form = put_form(owner, key, nonce["nonce"].as_str().expect("nonce"));
+            let form = put_form(
+                &owner.signer,
+                key,
+                VALUE,
+                nonce["nonce"].as_str().expect("nonce"),
+            );
             send(http.post(format!("{base}/put")).form(&form)).await;
         }
     })
@@ -223,11 +228,14 @@ struct Row {
     prepared: Option<f64>,
     simple: Option<f64>,
     half: Run,
+    /// The prepared floor this flow's ratio is taken against.
+    floor: f64,
     target: f64,
 }
 
 impl Row {
-    fn print(&self, connections: usize, floor: f64) {
+    fn print(&self, connections: usize) {
+        let floor = self.floor;
         let ratio = |tps: Option<f64>| {
             tps.map_or("—".to_owned(), |tps| {
                 format!("{:.0} ({:.2})", tps, self.peak.per_second / tps)
@@ -331,6 +339,7 @@ async fn main() {
                 prepared: Some(get_prepared),
                 simple: Some(get_simple),
                 half: get_half,
+                floor: get_prepared,
                 target: 0.60,
             },
             Row {
@@ -339,6 +348,7 @@ async fn main() {
                 prepared: Some(put_prepared),
                 simple: Some(put_simple),
                 half: put_half,
+                floor: put_prepared,
                 target: 0.50,
             },
             Row {
@@ -347,15 +357,11 @@ async fn main() {
                 prepared: None,
                 simple: None,
                 half: pair_half,
+                floor: put_prepared,
                 target: 0.50,
             },
         ] {
-            let floor = if row.flow.starts_with("GET /get") {
-                get_prepared
-            } else {
-                put_prepared
-            };
-            row.print(connections, floor);
+            row.print(connections);
         }
     }
     println!(

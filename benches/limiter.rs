@@ -79,7 +79,7 @@ async fn main() {
     let mut forms = Vec::new();
     for server in servers {
         let owner = server.owner_with_pairs(&http, GET_KEYS).await;
-        forms.push(server.presigned_puts(&http, &owner, PUTS).await);
+        forms.push(server.presigned_puts(&http, &owner, "p", PUTS).await);
         owners.push(owner);
     }
     let mut gets = [Flow::new(), Flow::new()];

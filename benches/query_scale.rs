@@ -8,6 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use causeway::auth::{AddressKind, Net, Signer};
+use support::owner::{put_form, PutForm};
 use support::BenchServer;
 
 const SMALL: i64 = 10_000;
@@ -75,34 +76,16 @@ async fn measure_all(
 
 /// `ROUNDS` (+ 20 to warm up) sequential signed puts of new keys `{prefix}{i}`.
 async fn measure_puts(
+    server: &BenchServer,
     http: &reqwest::Client,
-    base: &str,
     owner: &Signer,
     prefix: &str,
 ) -> (Duration, Duration) {
-    let address = owner.address.as_str();
-    let nonce: serde_json::Value = http
-        .get(format!("{base}/nonce?address={address}"))
-        .send()
-        .await
-        .expect("a nonce")
-        .json()
-        .await
-        .expect("a nonce body");
-    let nonce = nonce["nonce"].as_str().expect("nonce");
+    let base = &server.base;
+    let nonce = server.nonce(http, owner.address.as_str()).await;
     let value = "a put of a size typical for a small Rein document header";
-    let forms: Vec<Vec<(&str, String)>> = (0..ROUNDS + 20)
-        .map(|i| {
-            let key = format!("{prefix}{i}");
-            let signature = owner.sign(&format!("{key}{value}{address}{nonce}"));
-            vec![
-                ("key", key),
-                ("value", value.to_owned()),
-                ("address", address.to_owned()),
-                ("nonce", nonce.to_owned()),
-                ("signature", signature),
-            ]
-        })
+    let forms: Vec<PutForm> = (0..ROUNDS + 20)
+        .map(|i| put_form(owner, format!("{prefix}{i}"), value, &nonce))
         .collect();
     let mut times = Vec::with_capacity(ROUNDS);
     for (round, form) in forms.iter().enumerate() {
@@ -160,11 +143,11 @@ async fn main() {
 
     load(1, SMALL).await;
     let mut small = measure_all(&http, &base, &owner_address).await;
-    let (median, p99) = measure_puts(&http, &base, &owner, "small-").await;
+    let (median, p99) = measure_puts(&server, &http, &owner, "small-").await;
     small.push(("/put (signed, new key)".into(), median, p99));
     load(SMALL + 1, LARGE).await;
     let mut large = measure_all(&http, &base, &owner_address).await;
-    let (median, p99) = measure_puts(&http, &base, &owner, "large-").await;
+    let (median, p99) = measure_puts(&server, &http, &owner, "large-").await;
     large.push(("/put (signed, new key)".into(), median, p99));
 
     println!("| request | median @10k (ms) | p99 @10k (ms) | median @1M (ms) | p99 @1M (ms) | median ratio | p99 ratio |");

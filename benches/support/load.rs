@@ -79,12 +79,10 @@ where
         let operation = operation.clone();
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
-            let offset = period.map(|p| p.mul_f64(client as f64 / clients as f64));
+            // (first send, period) when paced.
+            let schedule = period.map(|p| (started + p.mul_f64(client as f64 / clients as f64), p));
             for nth in 0.. {
-                let due = match (period, offset) {
-                    (Some(p), Some(o)) => started + o + p * nth as u32,
-                    _ => Instant::now(),
-                };
+                let due = schedule.map_or_else(Instant::now, |(first, p)| first + p * nth as u32);
                 if due >= deadline {
                     break;
                 }

@@ -13,14 +13,14 @@ pub const VALUE: &str =
 /// One put's form fields.
 pub type PutForm = Vec<(&'static str, String)>;
 
-/// One put's form fields, signed by `owner` under `nonce`.
-pub fn put_form(owner: &Owner, key: String, nonce: &str) -> PutForm {
-    let address = &owner.address;
-    let signature = owner.signer.sign(&format!("{key}{VALUE}{address}{nonce}"));
+/// One seed put's form fields: `value` under `key`, signed by `signer` under `nonce`.
+pub fn put_form(signer: &Signer, key: String, value: &str, nonce: &str) -> PutForm {
+    let address = signer.address.as_str();
+    let signature = signer.sign(&format!("{key}{value}{address}{nonce}"));
     vec![
         ("key", key),
-        ("value", VALUE.to_owned()),
-        ("address", address.clone()),
+        ("value", value.to_owned()),
+        ("address", address.to_owned()),
         ("nonce", nonce.to_owned()),
         ("signature", signature),
     ]
@@ -57,15 +57,17 @@ impl BenchServer {
             .await
             .expect("the bucket");
         let (account_id, bucket_id): (i64, i64) = (ids.get(0), ids.get(1));
-        self.sql
-            .execute(
-                "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag) \
-                 SELECT 'g' || g, $1, $2, convert_to($3, 'UTF8'), 100, 'e' FROM generate_series(1, $4::BIGINT) g",
-                &[&account_id, &bucket_id, &VALUE, &keys],
-            )
-            .await
-            .expect("store pairs");
-        self.sql.batch_execute("ANALYZE").await.expect("analyze");
+        if keys > 0 {
+            self.sql
+                .execute(
+                    "INSERT INTO pairs (key, account_id, bucket_id, value, size, etag) \
+                     SELECT 'g' || g, $1, $2, convert_to($3, 'UTF8'), 100, 'e' FROM generate_series(1, $4::BIGINT) g",
+                    &[&account_id, &bucket_id, &VALUE, &keys],
+                )
+                .await
+                .expect("store pairs");
+            self.sql.batch_execute("ANALYZE").await.expect("analyze");
+        }
         Owner {
             signer,
             address,
@@ -74,10 +76,10 @@ impl BenchServer {
         }
     }
 
-    /// A fresh nonce of `owner`.
-    pub async fn nonce(&self, http: &reqwest::Client, owner: &Owner) -> String {
+    /// A fresh nonce of the account `address`.
+    pub async fn nonce(&self, http: &reqwest::Client, address: &str) -> String {
         let nonce: serde_json::Value = http
-            .get(format!("{}/nonce?address={}", self.base, owner.address))
+            .get(format!("{}/nonce?address={address}", self.base))
             .send()
             .await
             .expect("a nonce")
@@ -87,29 +89,19 @@ impl BenchServer {
         nonce["nonce"].as_str().expect("nonce").to_owned()
     }
 
-    /// `n` puts of new keys `p0..p{n}`, each signed under one fresh nonce of `owner`.
-    pub async fn presigned_puts(
-        &self,
-        http: &reqwest::Client,
-        owner: &Owner,
-        n: usize,
-    ) -> Arc<Vec<PutForm>> {
-        self.presigned_puts_of(http, owner, "p", n).await
-    }
-
     /// `n` puts of new keys `{prefix}0..{prefix}{n}`, each signed under one fresh nonce of
     /// `owner` (keys are global: each owner needs a prefix of its own).
-    pub async fn presigned_puts_of(
+    pub async fn presigned_puts(
         &self,
         http: &reqwest::Client,
         owner: &Owner,
         prefix: &str,
         n: usize,
     ) -> Arc<Vec<PutForm>> {
-        let nonce = self.nonce(http, owner).await;
+        let nonce = self.nonce(http, &owner.address).await;
         Arc::new(
             (0..n)
-                .map(|i| put_form(owner, format!("{prefix}{i}"), &nonce))
+                .map(|i| put_form(&owner.signer, format!("{prefix}{i}"), VALUE, &nonce))
                 .collect(),
         )
     }

@@ -96,10 +96,10 @@ fn plain_references(node: &mut Value) {
     }
 }
 
-/// A body accepted as JSON and as a form names one schema under both media types, which
+/// A body accepted as JSON and as a form names the same schema under both media types, which
 /// client generators take for one body sent two ways (openapi-python-client generates a
 /// `put` that fails on import): the form gets a copy of its own, `<Name>Form`, of each schema
-/// it shares with another media type, whether it names one schema or a `oneOf` of them.
+/// it names, whether one schema or a `oneOf` of them.
 fn form_schemas_of_their_own(document: &mut Value) {
     const FORM: &str = "application/x-www-form-urlencoded";
     const PREFIX: &str = "#/components/schemas/";
@@ -113,29 +113,19 @@ fn form_schemas_of_their_own(document: &mut Value) {
         else {
             continue;
         };
-        let elsewhere: Vec<String> = content
-            .iter()
-            .filter(|(kind, _)| *kind != FORM)
-            .flat_map(|(_, media)| {
-                schema_references_mut(&mut media["schema"].clone())
-                    .into_iter()
-                    .filter_map(|reference| reference.as_str().map(str::to_owned))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let Some(form) = content.get_mut(FORM) else {
+        let Some(form_schema) = content.get(FORM).map(|media| media["schema"].clone()) else {
             continue;
         };
-        for reference in schema_references_mut(&mut form["schema"]) {
+        let shared = content
+            .iter()
+            .any(|(kind, media)| kind != FORM && media["schema"] == form_schema);
+        if !shared {
+            continue;
+        }
+        for reference in schema_references_mut(&mut content[FORM]["schema"]) {
             let Some(name) = reference.as_str().and_then(|r| r.strip_prefix(PREFIX)) else {
                 continue;
             };
-            if !elsewhere
-                .iter()
-                .any(|other| other.strip_prefix(PREFIX) == Some(name))
-            {
-                continue;
-            }
             let name = name.to_owned();
             *reference = Value::String(format!("{PREFIX}{name}Form"));
             copies.insert(name);

@@ -234,16 +234,6 @@ pub trait Statuses: Send + Sync + 'static {
 /// can answer what it never does.
 pub struct RouteError<R: Statuses>(ApiError, PhantomData<R>);
 
-impl<R: Statuses> RouteError<R> {
-    /// The OpenAPI responses of `ApiError` for `R`'s statuses.
-    fn responses() -> MetaResponses {
-        let mut meta = ApiError::meta();
-        meta.responses
-            .retain(|response| response.status.is_some_and(|s| R::STATUSES.contains(&s)));
-        meta
-    }
-}
-
 impl<R: Statuses> std::fmt::Debug for RouteError<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -278,8 +268,12 @@ impl<R: Statuses> IntoResponse for RouteError<R> {
 }
 
 impl<R: Statuses> ApiResponse for RouteError<R> {
+    /// `ApiError`'s responses for `R`'s statuses.
     fn meta() -> MetaResponses {
-        Self::responses()
+        let mut meta = ApiError::meta();
+        meta.responses
+            .retain(|response| response.status.is_some_and(|s| R::STATUSES.contains(&s)));
+        meta
     }
 
     fn register(registry: &mut Registry) {

@@ -56,13 +56,17 @@ mod tests {
     use super::*;
     use crate::api::error::ApiError;
 
-    #[test]
-    fn every_declared_status_is_one_the_api_error_answers() {
-        let known: Vec<u16> = ApiError::meta()
+    fn listed<T: ApiResponse>() -> Vec<u16> {
+        T::meta()
             .responses
             .iter()
             .filter_map(|response| response.status)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn every_declared_status_is_one_the_api_error_answers() {
+        let known = listed::<ApiError>();
         let declared: &[&[u16]] = &[
             Put::STATUSES,
             Get::STATUSES,
@@ -85,11 +89,6 @@ mod tests {
 
     #[test]
     fn a_route_error_lists_only_its_statuses() {
-        let listed: Vec<u16> = StatusError::meta()
-            .responses
-            .iter()
-            .filter_map(|response| response.status)
-            .collect();
-        assert_eq!(listed, vec![429, 500, 503]);
+        assert_eq!(listed::<StatusError>(), vec![429, 500, 503]);
     }
 }
